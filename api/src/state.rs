@@ -1,0 +1,45 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use qunyun_core::auth::passwords::Passwords;
+use qunyun_core::auth::ratelimit::SignInLimiter;
+use qunyun_core::auth::sessions::Auth;
+use qunyun_core::auth::tokens::TokenKeys;
+use qunyun_core::config::Config;
+use qunyun_core::db::Db;
+
+use crate::graphql::AppSchema;
+use crate::http::metrics::Metrics;
+
+/// The services behind the API, also handed to GraphQL resolvers as schema data.
+#[derive(Clone)]
+pub struct Services {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub auth: Auth,
+}
+
+impl Services {
+    pub fn new(config: Config, db: Db) -> Self {
+        let auth = Auth {
+            db: db.clone(),
+            passwords: Passwords::default(),
+            tokens: TokenKeys::new(&config.jwt_secret),
+            limiter: SignInLimiter::default(),
+        };
+        Services {
+            config: Arc::new(config),
+            db,
+            auth,
+        }
+    }
+}
+
+/// Router state.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub schema: AppSchema,
+    pub metrics: Arc<Metrics>,
+}

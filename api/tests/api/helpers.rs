@@ -1,0 +1,260 @@
+//! `spawn_app()` and the calls most tests make.
+
+use qunyun_api::startup::{Application, Options};
+use qunyun_core::config::Settings;
+use qunyun_core::testing::TestDb;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Who a request is sent as.
+#[derive(Clone, Default, Debug)]
+pub struct As {
+    pub token: Option<String>,
+    pub tenant: Option<String>,
+}
+
+impl As {
+    pub fn anonymous() -> As {
+        As::default()
+    }
+    pub fn user(token: &str) -> As {
+        As {
+            token: Some(token.to_owned()),
+            tenant: None,
+        }
+    }
+    pub fn member(token: &str, tenant: &str) -> As {
+        As {
+            token: Some(token.to_owned()),
+            tenant: Some(tenant.to_owned()),
+        }
+    }
+    pub fn key(secret: &str) -> As {
+        As {
+            token: Some(secret.to_owned()),
+            tenant: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SignedUp {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub user_id: String,
+    pub email: String,
+}
+
+pub fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        qunyun_core::telemetry::init_subscriber(qunyun_core::config::Environment::Development);
+    }
+}
+
+pub fn test_settings(db: &TestDb) -> Settings {
+    Settings {
+        database_url: SecretString::from(db.url.clone()),
+        port: 0,
+        jwt_secret: Some(SecretString::from(JWT_SECRET)),
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
+    let db = TestDb::new().await;
+    let mut settings = test_settings(&db);
+    configure(&mut settings);
+    let config = settings.into_config().expect("test config");
+    let app = Application::build_with_db(
+        config,
+        db.db.clone(),
+        Options {
+            run_worker: false,
+            migrate: false,
+        },
+    )
+    .await
+    .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        shutdown,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A GraphQL POST as `who`, with the default Accept (graphql-response+json).
+    pub async fn post(&self, who: &As, query: &str, variables: Value) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(token) = &who.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(tenant) = &who.tenant {
+            request = request.header("x-tenant-id", tenant);
+        }
+        request.send().await.expect("send GraphQL request")
+    }
+
+    /// A GraphQL POST whose JSON answer is returned, whatever the status.
+    pub async fn gql(&self, who: &As, query: &str, variables: Value) -> Value {
+        self.post(who, query, variables)
+            .await
+            .json()
+            .await
+            .expect("JSON answer")
+    }
+
+    /// Like [`TestApp::gql`], but the answer must have no errors.
+    pub async fn ok(&self, who: &As, query: &str, variables: Value) -> Value {
+        let answer = self.gql(who, query, variables).await;
+        assert!(
+            answer.get("errors").is_none(),
+            "unexpected errors: {answer:#}"
+        );
+        answer["data"].clone()
+    }
+
+    pub async fn sign_up(&self, email: &str) -> SignedUp {
+        let data = self
+            .ok(
+                &As::anonymous(),
+                "mutation($input: SignUpInput!) { signUp(input: $input) {
+                    session { accessToken refreshToken user { id email } } userErrors { code message } } }",
+                json!({"input": {"email": email, "password": PASSWORD, "displayName": email}}),
+            )
+            .await;
+        let session = &data["signUp"]["session"];
+        assert!(session.is_object(), "sign-up failed: {data:#}");
+        SignedUp {
+            access_token: session["accessToken"].as_str().unwrap().to_owned(),
+            refresh_token: session["refreshToken"].as_str().unwrap().to_owned(),
+            user_id: session["user"]["id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+        }
+    }
+
+    /// Creates a tenant as the user; returns its global id.
+    pub async fn create_tenant(
+        &self,
+        token: &str,
+        slug: &str,
+        kind: &str,
+        parent: Option<&str>,
+    ) -> String {
+        let data = self
+            .ok(
+                &As::user(token),
+                "mutation($input: CreateTenantInput!) { createTenant(input: $input) {
+                    tenant { id } userErrors { field code message } } }",
+                json!({"input": {"name": slug, "slug": slug, "kind": kind, "parentId": parent}}),
+            )
+            .await;
+        data["createTenant"]["tenant"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createTenant failed: {data:#}"))
+            .to_owned()
+    }
+
+    /// A user who owns a fresh BRAND tenant: (user, tenant id).
+    pub async fn owner(&self, name: &str) -> (SignedUp, String) {
+        let user = self.sign_up(&format!("{name}@example.com")).await;
+        let tenant = self
+            .create_tenant(&user.access_token, name, "BRAND", None)
+            .await;
+        (user, tenant)
+    }
+
+    pub async fn grant(&self, granter: &As, email: &str, role: &str) -> Value {
+        self.ok(
+            granter,
+            "mutation($input: GrantRoleInput!) { grantRole(input: $input) {
+                membership { role inherited tenant { id } } userErrors { field code message } } }",
+            json!({"input": {"email": email, "role": role}}),
+        )
+        .await
+    }
+
+    /// A user with `role` in the tenant (granted by its owner).
+    pub async fn member(&self, owner: &As, name: &str, role: &str) -> SignedUp {
+        let user = self.sign_up(&format!("{name}@example.com")).await;
+        let granted = self.grant(owner, &user.email, role).await;
+        assert!(
+            granted["grantRole"]["membership"].is_object(),
+            "grant failed: {granted:#}"
+        );
+        user
+    }
+
+    /// An API key with the scopes: (secret, key id).
+    pub async fn api_key(&self, admin: &As, scopes: &[&str]) -> (String, String) {
+        let data = self
+            .ok(
+                admin,
+                "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+                    apiKey { id } secret userErrors { code message } } }",
+                json!({"input": {"name": "test key", "scopes": scopes}}),
+            )
+            .await;
+        let payload = &data["createApiKey"];
+        (
+            payload["secret"]
+                .as_str()
+                .unwrap_or_else(|| panic!("createApiKey failed: {data:#}"))
+                .to_owned(),
+            payload["apiKey"]["id"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn first_code(answer: &Value) -> &str {
+    answer["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}
+
+/// The codes of a payload's userErrors.
+pub fn user_error_codes(payload: &Value) -> Vec<String> {
+    payload["userErrors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["code"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

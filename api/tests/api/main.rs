@@ -1,0 +1,13 @@
+//! The API's integration tests: the real server on port 0, a fresh database per test (SQLite,
+//! or Postgres when TEST_DATABASE_URL is set), real HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod auth;
+mod contract;
+mod http_spec;
+mod isolation;
+mod limits;
+mod tenancy;

@@ -1,0 +1,24 @@
+//! Qunyun's business rules, shared by `qunyun-api` and `qunyun-worker`.
+//!
+//! - [`config`]: the one typed settings struct of every binary;
+//! - [`db`] and [`scope`]: connecting, migrating, and the one way to reach tenant data;
+//! - [`error`]: the domain error type every service returns;
+//! - [`auth`], [`tenancy`]: users, sessions, API keys, tenants, roles and permissions;
+//! - [`defaults`]: every default number of the product, overridable per tenant.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod defaults;
+pub mod error;
+pub mod ids;
+pub mod page;
+pub mod scope;
+pub mod shutdown;
+pub mod telemetry;
+pub mod tenancy;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod validate;
+
+pub use error::{DomainError, DomainResult, FieldError, UserErrorCode};

@@ -1,0 +1,63 @@
+//! The sea-orm entities of Qunyun. One module a table; enums stored as text live in
+//! [`enums`]. Hand-written behaviour lives in `qunyun-core`, never here.
+//!
+//! Tables come in two sorts (see the README's architecture section):
+//! - **global**: `users`, `tenants`, `memberships`, `refresh_tokens`, `api_keys`;
+//! - **tenant-owned**: every other table. Its primary key starts with `tenant_id`, every
+//!   foreign key to another tenant-owned table includes `tenant_id`, and its entity implements
+//!   [`TenantScoped`] so that `qunyun_core::scope` can filter every query by tenant.
+
+pub mod enums;
+
+pub mod api_keys;
+pub mod memberships;
+pub mod refresh_tokens;
+pub mod tenant_settings;
+pub mod tenants;
+pub mod users;
+
+pub use enums::*;
+
+use sea_orm::EntityTrait;
+
+/// An entity whose rows belong to one tenant. `tenant_column` names the column that holds it.
+pub trait TenantScoped: EntityTrait {
+    fn tenant_column() -> Self::Column;
+}
+
+/// A tenant's entity whose rows are keyed `(tenant_id, id)`.
+pub trait TenantOwned: TenantScoped {
+    fn id_column() -> Self::Column;
+}
+
+/// Implements [`TenantScoped`] for entities whose tenant column is `tenant_id`.
+macro_rules! tenant_scoped {
+    ($($module:ident),+ $(,)?) => {
+        $(
+            impl TenantScoped for $module::Entity {
+                fn tenant_column() -> Self::Column {
+                    $module::Column::TenantId
+                }
+            }
+        )+
+    };
+}
+
+/// Implements [`TenantScoped`] and [`TenantOwned`] for entities keyed `(tenant_id, id)`.
+macro_rules! tenant_owned {
+    ($($module:ident),+ $(,)?) => {
+        $(
+            tenant_scoped!($module);
+            impl TenantOwned for $module::Entity {
+                fn id_column() -> Self::Column {
+                    $module::Column::Id
+                }
+            }
+        )+
+    };
+}
+
+tenant_scoped!(tenant_settings, memberships);
+// API keys are a global table (looked up by hash before any tenant is known), but their rows
+// belong to a tenant, and tenant-side management goes through the scoping helpers.
+tenant_owned!(api_keys);

@@ -1,0 +1,16 @@
+//! Schema migrations. Every tenant-owned table is made with [`helpers::tenant_table`] and
+//! finished with [`helpers::enable_rls`]; see the README's "Data rules".
+
+pub use sea_orm_migration::prelude::*;
+
+pub mod helpers;
+mod m20261201_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261201_000001_foundation::Migration)]
+    }
+}

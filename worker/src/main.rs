@@ -1,0 +1,45 @@
+//! `qunyun-worker`: the background worker alone, for scaling out.
+
+use clap::{Parser, Subcommand};
+use qunyun_core::config::Settings;
+use qunyun_core::db::Db;
+use secrecy::ExposeSecret;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "qunyun-worker", version, about = "Qunyun background worker")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    /// Skip running pending migrations at start-up.
+    #[arg(long, env = "QUNYUN_NO_MIGRATE")]
+    no_migrate: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the worker until stopped (the default).
+    Run,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = cli.settings.into_config()?;
+    qunyun_core::telemetry::init_subscriber(config.environment);
+    let db = Db::connect(
+        config.database_url.expose_secret(),
+        config.db_max_connections,
+    )
+    .await?;
+    if !cli.no_migrate {
+        db.migrate().await?;
+    }
+    let shutdown = CancellationToken::new();
+    tokio::spawn(qunyun_core::shutdown::on_signal(shutdown.clone()));
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => qunyun_worker::run(config, db, shutdown).await,
+    }
+}
