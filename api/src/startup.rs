@@ -77,6 +77,7 @@ impl Application {
             services,
             schema,
             metrics: std::sync::Arc::new(Metrics::default()),
+            shutdown: CancellationToken::new(),
         };
         Ok(Application {
             listener,
@@ -101,6 +102,19 @@ impl Application {
             let db = self.state.services.db.clone();
             let token = shutdown.clone();
             tokio::spawn(async move { qunyun_worker::run(config, db, token).await })
+        });
+        tokio::spawn(
+            self.state
+                .services
+                .notifier
+                .clone()
+                .listen(shutdown.clone()),
+        );
+        let state_shutdown = self.state.shutdown.clone();
+        let outer = shutdown.clone();
+        tokio::spawn(async move {
+            outer.cancelled().await;
+            state_shutdown.cancel();
         });
         tracing::info!(address = %self.listener.local_addr()?, "qunyun-api listening");
         let app = http::router(self.state).into_make_service_with_connect_info::<SocketAddr>();

@@ -8,6 +8,8 @@ use qunyun_core::auth::sessions::Auth;
 use qunyun_core::auth::tokens::TokenKeys;
 use qunyun_core::config::Config;
 use qunyun_core::db::Db;
+use qunyun_core::notify::Notifier;
+use qunyun_core::risk::MatcherCache;
 
 use crate::graphql::AppSchema;
 use crate::http::metrics::Metrics;
@@ -18,6 +20,10 @@ pub struct Services {
     pub config: Arc<Config>,
     pub db: Db,
     pub auth: Auth,
+    /// Compiled keyword lists per tenant.
+    pub matchers: Arc<MatcherCache>,
+    /// Subscription notices (across processes on Postgres).
+    pub notifier: Notifier,
 }
 
 impl Services {
@@ -30,8 +36,10 @@ impl Services {
         };
         Services {
             config: Arc::new(config),
+            notifier: Notifier::new(db.clone()),
             db,
             auth,
+            matchers: Arc::new(MatcherCache::default()),
         }
     }
 }
@@ -42,4 +50,6 @@ pub struct AppState {
     pub services: Services,
     pub schema: AppSchema,
     pub metrics: Arc<Metrics>,
+    /// Cancelled when the server shuts down (ends subscriptions).
+    pub shutdown: tokio_util::sync::CancellationToken,
 }

@@ -6,19 +6,28 @@
 //! - [`auth`], [`tenancy`]: users, sessions, API keys, tenants, roles and permissions;
 //! - [`defaults`]: every default number of the product, overridable per tenant.
 
+pub mod applications;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod defaults;
 pub mod error;
+pub mod groups;
 pub mod ids;
+pub mod ingest;
+pub mod members;
+pub mod notify;
 pub mod page;
+pub mod risk;
+pub mod rules;
 pub mod scope;
 pub mod shutdown;
+pub mod sql;
 pub mod telemetry;
 pub mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod validate;
+pub mod wecom;
 
 pub use error::{DomainError, DomainResult, FieldError, UserErrorCode};

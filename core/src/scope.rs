@@ -121,6 +121,20 @@ impl TenantTx {
         model.insert(&self.tx).await
     }
 
+    /// A multi-row insert with `tenant_id` set to this tenant on every row; add an `on_conflict`
+    /// and execute it on [`TenantTx::conn`].
+    pub fn insert_many<A, E>(&self, models: Vec<A>) -> sea_orm::InsertMany<A>
+    where
+        E: TenantScoped,
+        A: ActiveModelTrait<Entity = E>,
+    {
+        let tenant = self.tenant_id;
+        E::insert_many(models.into_iter().map(|mut model| {
+            model.set(E::tenant_column(), tenant.into());
+            model
+        }))
+    }
+
     /// Updates one row by its primary key, which includes the tenant (forced to this one).
     pub async fn update<A, E>(&self, mut model: A) -> Result<E::Model, DbErr>
     where

@@ -169,6 +169,11 @@ fn stronger(direct: Option<Role>, inherited: Option<Role>) -> Option<(Role, bool
     }
 }
 
+/// The tenant's time zone (validated when stored; Asia/Shanghai should it ever not parse).
+pub fn timezone_of(tenant: &tenants::Model) -> chrono_tz::Tz {
+    tenant.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
 pub async fn find_tenant(db: &Db, id: Uuid) -> DomainResult<Option<tenants::Model>> {
     Ok(tenants::Entity::find_by_id(id).one(db.global()).await?)
 }

@@ -73,3 +73,87 @@ impl ApiKeyScope {
         }
     }
 }
+
+/// Declares a text-stored enum whose string values are its GraphQL names.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        pub enum $name {
+            $(
+                #[sea_orm(string_value = $value)]
+                #[serde(rename = $value)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $value,)+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($value => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+text_enum!(Platform { Wecom = "WECOM", Wechat = "WECHAT", Telegram = "TELEGRAM", Discord = "DISCORD", Slack = "SLACK", Other = "OTHER" });
+
+impl Platform {
+    /// The prefix of `<platform>:<externalId>` group references in events (`wecom:wrOg…`).
+    pub fn from_prefix(prefix: &str) -> Option<Self> {
+        Self::parse(&prefix.to_ascii_uppercase())
+    }
+}
+
+text_enum!(GroupKind { Knowledge = "KNOWLEDGE", ProductService = "PRODUCT_SERVICE", Interest = "INTEREST", Resource = "RESOURCE" });
+text_enum!(AdmissionPolicy {
+    Open = "OPEN",
+    ApplicationReview = "APPLICATION_REVIEW",
+    Paid = "PAID",
+    AfterPurchase = "AFTER_PURCHASE",
+    InviteQuestionnaire = "INVITE_QUESTIONNAIRE",
+});
+text_enum!(GroupStatus { Active = "ACTIVE", Archived = "ARCHIVED" });
+text_enum!(MemberLayer { Core = "CORE", Active = "ACTIVE", Lurker = "LURKER" });
+text_enum!(
+    /// The `type` of an ingested event.
+    EventKind {
+        Message = "message",
+        MemberJoined = "member_joined",
+        MemberLeft = "member_left",
+        MessageRead = "message_read",
+        ContentSaved = "content_saved",
+        Complaint = "complaint",
+        LinkClicked = "link_clicked",
+        OrderPaid = "order_paid",
+        OrderRefunded = "order_refunded",
+    }
+);
+text_enum!(ModerationStatus { Open = "OPEN", Actioned = "ACTIONED", Dismissed = "DISMISSED" });
+text_enum!(
+    /// The three levels of group rules.
+    RuleLevel { Convention = "CONVENTION", Behaviour = "BEHAVIOUR", RewardSanction = "REWARD_SANCTION" }
+);
+text_enum!(RuleKind {
+    NicknamePattern = "NICKNAME_PATTERN",
+    Keywords = "KEYWORDS",
+    NoLinks = "NO_LINKS",
+    NoQrCodes = "NO_QR_CODES",
+    NoContactCards = "NO_CONTACT_CARDS",
+    NoPhoneNumbers = "NO_PHONE_NUMBERS",
+    RateLimit = "RATE_LIMIT",
+    MessagePoints = "MESSAGE_POINTS",
+});
+text_enum!(RuleAction { Flag = "FLAG", Warn = "WARN", Mute = "MUTE", Remove = "REMOVE", Blacklist = "BLACKLIST", Points = "POINTS" });
+text_enum!(ApplicationStatus { Pending = "PENDING", Approved = "APPROVED", Rejected = "REJECTED" });
+text_enum!(OutboundKind { Warn = "WARN", Mute = "MUTE", Remove = "REMOVE", Admit = "ADMIT" });
+text_enum!(OutboundStatus { Pending = "PENDING", Done = "DONE", Failed = "FAILED" });

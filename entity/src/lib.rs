@@ -10,11 +10,24 @@
 pub mod enums;
 
 pub mod api_keys;
+pub mod applications;
+pub mod events;
+pub mod group_members;
+pub mod group_rules;
+pub mod groups;
+pub mod keyword_list_versions;
+pub mod keyword_lists;
+pub mod members;
 pub mod memberships;
+pub mod moderation_cases;
+pub mod outbound_actions;
+pub mod points_ledger;
+pub mod questionnaires;
 pub mod refresh_tokens;
 pub mod tenant_settings;
 pub mod tenants;
 pub mod users;
+pub mod wecom_connectors;
 
 pub use enums::*;
 
@@ -57,7 +70,21 @@ macro_rules! tenant_owned {
     };
 }
 
-tenant_scoped!(tenant_settings, memberships);
+tenant_scoped!(tenant_settings, memberships, group_members);
+tenant_owned!(
+    groups,
+    members,
+    events,
+    keyword_lists,
+    keyword_list_versions,
+    group_rules,
+    questionnaires,
+    applications,
+    moderation_cases,
+    outbound_actions,
+    points_ledger,
+    wecom_connectors,
+);
 // API keys are a global table (looked up by hash before any tenant is known), but their rows
 // belong to a tenant, and tenant-side management goes through the scoping helpers.
 tenant_owned!(api_keys);

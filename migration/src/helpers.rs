@@ -87,6 +87,10 @@ pub fn boolean(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).boolean().not_null().to_owned()
 }
 
+pub fn int_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).integer().null().to_owned()
+}
+
 pub fn json(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).json_binary().not_null().to_owned()
 }
@@ -102,6 +106,35 @@ pub fn index(
         index.col(*col);
     }
     index.to_owned()
+}
+
+pub fn unique_index(
+    table: &'static str,
+    name: &'static str,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
+    let mut index = index(table, name, cols);
+    index.unique();
+    index
+}
+
+/// Creates every table, then its indexes, then enables row-level security on it.
+pub async fn create_tenant_tables(
+    manager: &SchemaManager<'_>,
+    tables: Vec<(
+        &'static str,
+        TableCreateStatement,
+        Vec<IndexCreateStatement>,
+    )>,
+) -> Result<(), DbErr> {
+    for (name, table, indexes) in tables {
+        manager.create_table(table).await?;
+        for index in indexes {
+            manager.create_index(index).await?;
+        }
+        enable_rls(manager, name).await?;
+    }
+    Ok(())
 }
 
 /// The expression that reads the tenant a transaction acts for; NULL when none is set.

@@ -8,7 +8,7 @@ use qunyun_core::scope::TenantTx;
 use qunyun_core::tenancy::{Permission, TenantAccess};
 
 use super::error::GqlResult;
-use super::loaders::Loaders;
+use super::loaders::{Loaders, TenantLoaders};
 use crate::auth::Caller;
 use crate::state::Services;
 
@@ -41,6 +41,12 @@ pub async fn access<'a>(
     let access = caller(ctx)?.access(services(ctx)?).await.gql()?;
     access.require(permission).gql()?;
     Ok(access)
+}
+
+/// The request tenant's loaders, after checking the caller may read there.
+pub async fn tenant_loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a TenantLoaders> {
+    let access = access(ctx, Permission::Read).await?;
+    Ok(loaders(ctx)?.tenant(access.tenant_id())?)
 }
 
 /// A read-only transaction in the request's tenant, after checking `permission`.

@@ -9,9 +9,12 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use qunyun_core::db::Db;
-use qunyun_core::tenancy;
-use qunyun_entity::{tenants, users};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use qunyun_core::page::{Page, PageRequest};
+use qunyun_core::scope::TenantOwned;
+use qunyun_core::{groups, members, rules, tenancy};
+use qunyun_entity::{MemberLayer, group_members, group_rules, tenants, users};
+use sea_orm::sea_query::ValueType;
+use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::error::{Code, error};
@@ -21,7 +24,7 @@ use super::error::{Code, error};
 pub struct LoadError(pub Arc<anyhow::Error>);
 
 impl LoadError {
-    fn new(err: impl Into<anyhow::Error>) -> Self {
+    pub fn new(err: impl Into<anyhow::Error>) -> Self {
         LoadError(Arc::new(err.into()))
     }
 }
@@ -63,16 +66,210 @@ impl Loader<Uuid> for UserLoader {
     }
 }
 
+/// Rows of a tenant-owned table by id, in one tenant-scoped query per batch.
+pub struct ById<E> {
+    db: Db,
+    tenant_id: Uuid,
+    _entity: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: TenantOwned + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let tx = self
+            .db
+            .tenant_read(self.tenant_id)
+            .await
+            .map_err(LoadError::new)?;
+        let rows = tx
+            .select::<E>()
+            .filter(E::id_column().is_in(keys.iter().copied()))
+            .all(tx.conn())
+            .await
+            .map_err(LoadError::new)?;
+        let mut out = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let id = <Uuid as ValueType>::try_from(row.get(E::id_column()))
+                .map_err(|e| LoadError::new(anyhow::anyhow!("{e:?}")))?;
+            out.insert(id, row);
+        }
+        Ok(out)
+    }
+}
+
+/// Current members per layer, by group.
+pub struct LayerCounts(Db, Uuid);
+
+impl Loader<Uuid> for LayerCounts {
+    type Value = HashMap<MemberLayer, i64>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let tx = self.0.tenant_read(self.1).await.map_err(LoadError::new)?;
+        let mut counts = groups::layer_counts(&tx, keys)
+            .await
+            .map_err(LoadError::new)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.remove(k).unwrap_or_default()))
+            .collect())
+    }
+}
+
+/// Points balances, by member.
+pub struct Balances(Db, Uuid);
+
+impl Loader<Uuid> for Balances {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let tx = self.0.tenant_read(self.1).await.map_err(LoadError::new)?;
+        let balances = members::balances(&tx, keys).await.map_err(LoadError::new)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, balances.get(k).copied().unwrap_or(0)))
+            .collect())
+    }
+}
+
+/// The rules of each group.
+pub struct RulesOf(Db, Uuid);
+
+impl Loader<Uuid> for RulesOf {
+    type Value = Vec<group_rules::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let tx = self.0.tenant_read(self.1).await.map_err(LoadError::new)?;
+        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for rule in rules::of_groups(&tx, keys).await.map_err(LoadError::new)? {
+            out.entry(rule.group_id).or_default().push(rule);
+        }
+        Ok(out)
+    }
+}
+
+/// One page of a group's members; groups asking for the same page load together.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MembersPageKey {
+    pub group_id: Uuid,
+    pub first: u64,
+    pub after: Option<Uuid>,
+    pub layer: Option<MemberLayer>,
+}
+
+pub struct MembersPages(Db, Uuid);
+
+impl Loader<MembersPageKey> for MembersPages {
+    type Value = Page<group_members::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[MembersPageKey],
+    ) -> Result<HashMap<MembersPageKey, Self::Value>, Self::Error> {
+        let tx = self.0.tenant_read(self.1).await.map_err(LoadError::new)?;
+        let mut batches: HashMap<(u64, Option<Uuid>, Option<MemberLayer>), Vec<Uuid>> =
+            HashMap::new();
+        for key in keys {
+            batches
+                .entry((key.first, key.after, key.layer))
+                .or_default()
+                .push(key.group_id);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((first, after, layer), group_ids) in batches {
+            let pages = groups::members_pages(&tx, &group_ids, layer, PageRequest { first, after })
+                .await
+                .map_err(LoadError::new)?;
+            for (group_id, page) in pages {
+                out.insert(
+                    MembersPageKey {
+                        group_id,
+                        first,
+                        after,
+                        layer,
+                    },
+                    page,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Loaders over the request's tenant, made when a resolver first needs them.
+pub struct TenantLoaders {
+    pub tenant_id: Uuid,
+    pub groups: DataLoader<ById<qunyun_entity::groups::Entity>>,
+    pub members: DataLoader<ById<qunyun_entity::members::Entity>>,
+    pub layer_counts: DataLoader<LayerCounts>,
+    pub balances: DataLoader<Balances>,
+    pub rules: DataLoader<RulesOf>,
+    pub members_pages: DataLoader<MembersPages>,
+}
+
+fn by_id<E>(db: &Db, tenant_id: Uuid) -> DataLoader<ById<E>>
+where
+    E: TenantOwned + 'static,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    DataLoader::new(
+        ById {
+            db: db.clone(),
+            tenant_id,
+            _entity: std::marker::PhantomData,
+        },
+        tokio::spawn,
+    )
+}
+
+impl TenantLoaders {
+    fn new(db: &Db, tenant_id: Uuid) -> Self {
+        TenantLoaders {
+            tenant_id,
+            groups: by_id(db, tenant_id),
+            members: by_id(db, tenant_id),
+            layer_counts: DataLoader::new(LayerCounts(db.clone(), tenant_id), tokio::spawn),
+            balances: DataLoader::new(Balances(db.clone(), tenant_id), tokio::spawn),
+            rules: DataLoader::new(RulesOf(db.clone(), tenant_id), tokio::spawn),
+            members_pages: DataLoader::new(MembersPages(db.clone(), tenant_id), tokio::spawn),
+        }
+    }
+}
+
 pub struct Loaders {
+    db: Db,
     pub tenants: DataLoader<TenantLoader>,
     pub users: DataLoader<UserLoader>,
+    tenant: std::sync::OnceLock<TenantLoaders>,
 }
 
 impl Loaders {
     pub fn new(db: &Db) -> Self {
         Loaders {
+            db: db.clone(),
             tenants: DataLoader::new(TenantLoader(db.clone()), tokio::spawn),
             users: DataLoader::new(UserLoader(db.clone()), tokio::spawn),
+            tenant: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The loaders of the request's tenant (a request acts in one tenant only).
+    pub fn tenant(&self, tenant_id: Uuid) -> Result<&TenantLoaders, LoadError> {
+        let loaders = self
+            .tenant
+            .get_or_init(|| TenantLoaders::new(&self.db, tenant_id));
+        if loaders.tenant_id != tenant_id {
+            return Err(LoadError::new(anyhow::anyhow!("one request, two tenants")));
+        }
+        Ok(loaders)
     }
 }

@@ -3,16 +3,22 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod applications;
 pub mod context;
 pub mod error;
+pub mod groups;
 pub mod ids;
 pub mod loaders;
+pub mod members;
 pub mod node;
 pub mod pagination;
+pub mod risk;
+pub mod rules;
 pub mod scalars;
 pub mod tenancy;
+pub mod wecom;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use qunyun_core::defaults::platform::{
     GRAPHQL_MAX_COMPLEXITY, GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_DIRECTIVES, GRAPHQL_MAX_RECURSIVE_DEPTH,
 };
@@ -24,6 +30,11 @@ pub struct QueryRoot(
     account::AccountQuery,
     tenancy::TenancyQuery,
     api_keys::ApiKeyQuery,
+    groups::GroupQuery,
+    members::MemberQuery,
+    risk::RiskQuery,
+    applications::ApplicationQuery,
+    wecom::WecomQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -32,9 +43,17 @@ pub struct MutationRoot(
     account::AccountMutation,
     tenancy::TenancyMutation,
     api_keys::ApiKeyMutation,
+    groups::GroupMutation,
+    members::MemberMutation,
+    rules::RuleMutation,
+    risk::RiskMutation,
+    applications::ApplicationMutation,
+    wecom::WecomMutation,
 );
 
-pub type SubscriptionRoot = EmptySubscription;
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(risk::RiskSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

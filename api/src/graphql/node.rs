@@ -3,14 +3,20 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 use qunyun_core::tenancy::{self, Permission};
-use qunyun_entity::api_keys as api_key_entity;
+use qunyun_entity::{self as entity, api_keys as api_key_entity};
 
 use super::account::User;
 use super::api_keys::ApiKey;
-use super::context::{caller, loaders, read, services};
+use super::applications::Application;
+use super::context::{caller, loaders, read, services, tenant_loaders};
 use super::error::GqlResult;
+use super::groups::Group;
 use super::ids::from_global;
+use super::members::Member;
+use super::risk::{KeywordList, ModerationCase, OutboundAction};
+use super::rules::GroupRule;
 use super::tenancy::Tenant;
+use super::wecom::WecomConnector;
 use crate::auth::Credentials;
 
 #[derive(Interface)]
@@ -19,6 +25,14 @@ pub enum Node {
     User(User),
     Tenant(Tenant),
     ApiKey(ApiKey),
+    Group(Group),
+    Member(Member),
+    KeywordList(KeywordList),
+    ModerationCase(ModerationCase),
+    OutboundAction(OutboundAction),
+    GroupRule(GroupRule),
+    Application(Application),
+    WecomConnector(WecomConnector),
 }
 
 #[derive(Default)]
@@ -65,6 +79,56 @@ impl NodeQuery {
                     .await
                     .gql()?
                     .map(|k| Node::ApiKey(ApiKey(k))))
+            }
+            "WecomConnector" => {
+                let (_, tx) = read(ctx, Permission::Administer).await?;
+                Ok(tx
+                    .get::<entity::wecom_connectors::Entity>(uuid)
+                    .await
+                    .gql()?
+                    .map(|c| Node::WecomConnector(WecomConnector(c))))
+            }
+            "Group" => Ok(tenant_loaders(ctx)
+                .await?
+                .groups
+                .load_one(uuid)
+                .await?
+                .map(|g| Node::Group(Group(g)))),
+            "Member" => Ok(tenant_loaders(ctx)
+                .await?
+                .members
+                .load_one(uuid)
+                .await?
+                .map(|m| Node::Member(Member(m)))),
+            "KeywordList" | "ModerationCase" | "OutboundAction" | "GroupRule" | "Application" => {
+                let (_, tx) = read(ctx, Permission::Read).await?;
+                Ok(match kind.as_str() {
+                    "KeywordList" => tx
+                        .get::<entity::keyword_lists::Entity>(uuid)
+                        .await
+                        .gql()?
+                        .map(|r| Node::KeywordList(KeywordList(r))),
+                    "ModerationCase" => tx
+                        .get::<entity::moderation_cases::Entity>(uuid)
+                        .await
+                        .gql()?
+                        .map(|r| Node::ModerationCase(super::risk::case(r))),
+                    "OutboundAction" => tx
+                        .get::<entity::outbound_actions::Entity>(uuid)
+                        .await
+                        .gql()?
+                        .map(|r| Node::OutboundAction(OutboundAction(r))),
+                    "GroupRule" => tx
+                        .get::<entity::group_rules::Entity>(uuid)
+                        .await
+                        .gql()?
+                        .map(|r| Node::GroupRule(GroupRule(r))),
+                    _ => tx
+                        .get::<entity::applications::Entity>(uuid)
+                        .await
+                        .gql()?
+                        .map(|r| Node::Application(super::applications::application(r))),
+                })
             }
             _ => Ok(None),
         }

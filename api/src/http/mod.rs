@@ -3,9 +3,11 @@
 //! metrics per route, a timeout, and a panic guard that answers a generic 500.
 
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod wecom;
 
 use std::time::Duration;
 
@@ -13,7 +15,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -29,6 +31,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(graphql::ws))
+        .route("/v1/events", post(events::ingest))
+        .route(
+            "/connectors/wecom/{connector_id}/callback",
+            get(wecom::verify).post(wecom::deliver),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
