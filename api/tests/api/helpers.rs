@@ -258,3 +258,95 @@ pub fn user_error_codes(payload: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+impl TestApp {
+    /// Creates a group as `who`; returns its id.
+    pub async fn create_group(
+        &self,
+        who: &As,
+        name: &str,
+        external_id: Option<&str>,
+        kind: &str,
+        admission: &str,
+    ) -> String {
+        let data = self
+            .ok(
+                who,
+                "mutation($input: CreateGroupInput!) { createGroup(input: $input) { group { id } userErrors { field code message } } }",
+                json!({"input": {"name": name, "platform": "WECOM", "externalId": external_id, "kind": kind, "admission": admission}}),
+            )
+            .await;
+        data["createGroup"]["group"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createGroup failed: {data:#}"))
+            .to_owned()
+    }
+
+    /// `POST /v1/events` with the key: (status, body).
+    pub async fn ingest(&self, key: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/v1/events"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .expect("send events");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Ingests events that must all be accepted.
+    pub async fn ingest_ok(&self, key: &str, events: Value) -> Value {
+        let (status, body) = self.ingest(key, json!({ "events": events })).await;
+        assert_eq!(status, 200, "{body:#}");
+        assert_eq!(body["rejected"], json!([]), "{body:#}");
+        body
+    }
+}
+
+/// A tenant with an owner, an INGEST key and one group `wecom:<external>`.
+pub struct Community {
+    pub owner: As,
+    pub tenant: String,
+    pub ingest_key: String,
+    pub group: String,
+    pub external: String,
+}
+
+pub async fn community(app: &TestApp, name: &str, kind: &str) -> Community {
+    let (owner, tenant) = app.owner(name).await;
+    let owner = As::member(&owner.access_token, &tenant);
+    let (ingest_key, _) = app.api_key(&owner, &["INGEST"]).await;
+    let external = format!("chat-{name}");
+    let group = app
+        .create_group(
+            &owner,
+            &format!("{name} group"),
+            Some(&external),
+            kind,
+            "OPEN",
+        )
+        .await;
+    Community {
+        owner,
+        tenant,
+        ingest_key,
+        group,
+        external,
+    }
+}
+
+/// A message event.
+pub fn message(id: &str, group: &str, user: &str, at: &str, text: &str) -> Value {
+    json!({"id": id, "type": "message", "group": group, "member": {"platformUserId": user}, "occurredAt": at, "text": text})
+}
+
+pub fn joined(id: &str, group: &str, user: &str, name: &str, at: &str) -> Value {
+    json!({"id": id, "type": "member_joined", "group": group, "member": {"platformUserId": user, "displayName": name}, "occurredAt": at})
+}
+
+/// Now plus `minutes`, RFC 3339 (events must not be more than a day ahead).
+pub fn minutes_from_now(minutes: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339()
+}

@@ -5,9 +5,14 @@
 
 mod helpers;
 
+mod applications;
 mod auth;
 mod contract;
+mod groups;
 mod http_spec;
+mod ingest;
 mod isolation;
 mod limits;
+mod risk;
 mod tenancy;
+mod wecom;
