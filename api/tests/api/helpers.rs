@@ -350,3 +350,105 @@ pub fn joined(id: &str, group: &str, user: &str, name: &str, at: &str) -> Value 
 pub fn minutes_from_now(minutes: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339()
 }
+
+/// Another API process on the same database (for cross-process behaviour).
+pub struct Replica {
+    pub address: String,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl TestApp {
+    pub async fn replica(&self) -> Replica {
+        let config = test_settings(&self.db).into_config().expect("test config");
+        let db = self.db.connect_again().await;
+        let app = Application::build_with_db(
+            config,
+            db,
+            Options {
+                run_worker: false,
+                migrate: false,
+            },
+        )
+        .await
+        .expect("build replica");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let shutdown = CancellationToken::new();
+        tokio::spawn(app.run_until_stopped(shutdown.clone()));
+        Replica { address, shutdown }
+    }
+}
+
+pub mod ws {
+    use futures::{SinkExt, StreamExt};
+    use serde_json::{Value, json};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    pub type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    /// Connects to `/graphql/ws` of `http_address` and sends `connection_init` with the payload;
+    /// `Ok` after `connection_ack`, `Err` with what came instead.
+    pub async fn connect(http_address: &str, payload: Value) -> Result<Socket, String> {
+        let url = format!("{}/graphql/ws", http_address.replacen("http", "ws", 1));
+        let mut request = url.into_client_request().map_err(|e| e.to_string())?;
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().map_err(|_| "header")?,
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        socket
+            .send(Message::text(
+                json!({"type": "connection_init", "payload": payload}).to_string(),
+            ))
+            .await
+            .map_err(|e| e.to_string())?;
+        match next(&mut socket, 5).await {
+            Some(v) if v["type"] == "connection_ack" => Ok(socket),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    pub async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
+        socket
+            .send(Message::text(
+                json!({"id": id, "type": "subscribe", "payload": {"query": query}}).to_string(),
+            ))
+            .await
+            .expect("send subscribe");
+    }
+
+    /// The next JSON message within `secs` seconds (pings answered); `None` on timeout or close.
+    pub async fn next(socket: &mut Socket, secs: u64) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let message = tokio::time::timeout_at(deadline, socket.next())
+                .await
+                .ok()??
+                .ok()?;
+            match message {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).ok()?;
+                    if value["type"] == "ping" {
+                        let _ = socket
+                            .send(Message::text(json!({"type": "pong"}).to_string()))
+                            .await;
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+}

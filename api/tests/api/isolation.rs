@@ -197,3 +197,290 @@ async fn nested_lists_cost_a_constant_number_of_statements() {
         "statements for 2 and 12 clients: {counts:?}"
     );
 }
+
+/// A's community rows, one of each kind.
+struct Rows {
+    group: String,
+    member: String,
+    keyword_list: String,
+    case: String,
+    outbound: String,
+    rule: String,
+    application: String,
+    connector: String,
+}
+
+async fn community_rows(app: &TestApp, c: &Community) -> Rows {
+    let g = format!("wecom:{}", c.external);
+    app.ok(&c.owner, "mutation { upsertKeywordList(input: {name: \"ads\", terms: [\"加微信\"]}) { keywordList { id } } }", json!({}))
+        .await;
+    app.ingest_ok(
+        &c.ingest_key,
+        json!([message(
+            "a1",
+            &g,
+            "alice",
+            "2026-11-30T12:00:00+08:00",
+            "加微信 www.spam.com"
+        )]),
+    )
+    .await;
+    let data = app
+        .ok(
+            &c.owner,
+            "{ keywordLists { id } members { edges { node { id } } } moderationCases { edges { node { id } } }
+               outboundActions { edges { node { id } } } groups { edges { node { rules { id } } } } }",
+            json!({}),
+        )
+        .await;
+    // An outbound action exists only with a WARN/MUTE/REMOVE rule: add one.
+    let warn = app
+        .ok(
+            &c.owner,
+            "mutation($g: ID!) { createGroupRule(input: {groupId: $g, level: BEHAVIOUR, kind: NO_LINKS, action: WARN}) { rule { id } } }",
+            json!({"g": c.group}),
+        )
+        .await;
+    assert!(warn["createGroupRule"]["rule"].is_object());
+    app.ingest_ok(
+        &c.ingest_key,
+        json!([message(
+            "a2",
+            &g,
+            "alice",
+            "2026-11-30T12:01:00+08:00",
+            "www.spam.com"
+        )]),
+    )
+    .await;
+    let outbound = app
+        .ok(
+            &c.owner,
+            "{ outboundActions { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let application = app
+        .ok(
+            &c.owner,
+            "mutation($g: ID!) { updateGroup(input: {id: $g, admission: APPLICATION_REVIEW}) { group { id } } }",
+            json!({"g": c.group}),
+        )
+        .await;
+    assert!(application["updateGroup"]["group"].is_object());
+    let application = app
+        .ok(
+            &c.owner,
+            "mutation($g: ID!) { submitApplication(input: {groupId: $g, platformUserId: \"bob\"}) { application { id } } }",
+            json!({"g": c.group}),
+        )
+        .await;
+    let connector = app
+        .ok(
+            &c.owner,
+            "mutation { createWecomConnector(input: {name: \"c\", corpId: \"ww1436e0e65a779aee\", token: \"abc\",
+               encodingAesKey: \"6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt\"}) { connector { id } } }",
+            json!({}),
+        )
+        .await;
+    let id = |v: &Value| {
+        v.as_str()
+            .unwrap_or_else(|| panic!("missing id in {data:#}"))
+            .to_owned()
+    };
+    Rows {
+        group: c.group.clone(),
+        member: id(&data["members"]["edges"][0]["node"]["id"]),
+        keyword_list: id(&data["keywordLists"][0]["id"]),
+        case: id(&data["moderationCases"]["edges"][0]["node"]["id"]),
+        outbound: id(&outbound["outboundActions"]["edges"][0]["node"]["id"]),
+        rule: id(&data["groups"]["edges"][0]["node"]["rules"][0]["id"]),
+        application: id(&application["submitApplication"]["application"]["id"]),
+        connector: id(&connector["createWecomConnector"]["connector"]["id"]),
+    }
+}
+
+#[tokio::test]
+async fn b_never_reads_or_changes_as_community() {
+    let app = spawn_app().await;
+    let a = community(&app, "alpha-c", "INTEREST").await;
+    let b = community(&app, "bravo-c", "INTEREST").await;
+    let rows = community_rows(&app, &a).await;
+
+    // B's lists hold only B's rows (B has a group and nothing else).
+    let lists = app
+        .ok(
+            &b.owner,
+            "{ groups { totalCount } members { totalCount } moderationCases { totalCount } outboundActions { totalCount }
+               keywordLists { id } applications { totalCount } wecomConnectors { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        lists,
+        json!({"groups": {"totalCount": 1}, "members": {"totalCount": 0}, "moderationCases": {"totalCount": 0},
+               "outboundActions": {"totalCount": 0}, "keywordLists": [], "applications": {"totalCount": 0}, "wecomConnectors": []})
+    );
+    // Every one of A's ids is "nothing" to B.
+    for id in [
+        &rows.group,
+        &rows.member,
+        &rows.keyword_list,
+        &rows.case,
+        &rows.outbound,
+        &rows.rule,
+        &rows.application,
+        &rows.connector,
+    ] {
+        let data = app
+            .ok(
+                &b.owner,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert_eq!(data["node"], Value::Null, "{id}");
+        // ...and something to A.
+        let data = app
+            .ok(
+                &a.owner,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert_eq!(data["node"]["id"], id.as_str());
+    }
+    let answer = app
+        .gql(
+            &b.owner,
+            "query($g: ID!) { entryQuestionnaire(groupId: $g) { passScore } }",
+            json!({"g": rows.group}),
+        )
+        .await;
+    assert_eq!(answer["data"]["entryQuestionnaire"], Value::Null);
+
+    // Every mutation with A's ids: not found, and nothing changes.
+    let attempts = [
+        (
+            "mutation($id: ID!) { updateGroup(input: {id: $id, name: \"pwned\"}) { userErrors { code } } }",
+            "updateGroup",
+            &rows.group,
+        ),
+        (
+            "mutation($id: ID!) { tagMember(input: {memberId: $id, add: [\"pwned\"]}) { userErrors { code } } }",
+            "tagMember",
+            &rows.member,
+        ),
+        (
+            "mutation($id: ID!) { setMemberBlacklisted(input: {memberId: $id, blacklisted: true}) { userErrors { code } } }",
+            "setMemberBlacklisted",
+            &rows.member,
+        ),
+        (
+            "mutation($id: ID!) { upsertKeywordList(input: {id: $id, name: \"x\", terms: [\"y\"]}) { userErrors { code } } }",
+            "upsertKeywordList",
+            &rows.keyword_list,
+        ),
+        (
+            "mutation($id: ID!) { resolveModerationCase(input: {id: $id, resolution: DISMISSED}) { userErrors { code } } }",
+            "resolveModerationCase",
+            &rows.case,
+        ),
+        (
+            "mutation($id: ID!) { completeOutboundAction(input: {id: $id, succeeded: true}) { userErrors { code } } }",
+            "completeOutboundAction",
+            &rows.outbound,
+        ),
+        (
+            "mutation($id: ID!) { updateGroupRule(input: {id: $id, enabled: false}) { userErrors { code } } }",
+            "updateGroupRule",
+            &rows.rule,
+        ),
+        (
+            "mutation($id: ID!) { deleteGroupRule(input: {id: $id}) { userErrors { code } } }",
+            "deleteGroupRule",
+            &rows.rule,
+        ),
+        (
+            "mutation($id: ID!) { createGroupRule(input: {groupId: $id, level: BEHAVIOUR, kind: NO_LINKS, action: FLAG}) { userErrors { code } } }",
+            "createGroupRule",
+            &rows.group,
+        ),
+        (
+            "mutation($id: ID!) { submitApplication(input: {groupId: $id, platformUserId: \"x\"}) { userErrors { code } } }",
+            "submitApplication",
+            &rows.group,
+        ),
+        (
+            "mutation($id: ID!) { reviewApplication(input: {id: $id, decision: APPROVE}) { userErrors { code } } }",
+            "reviewApplication",
+            &rows.application,
+        ),
+        (
+            "mutation($id: ID!) { setEntryQuestionnaire(input: {groupId: $id, passScore: 1, rejectScore: 0, questions: [{text: \"q\", options: [{label: \"a\", score: 1}, {label: \"b\", score: 0}]}]}) { userErrors { code } } }",
+            "setEntryQuestionnaire",
+            &rows.group,
+        ),
+    ];
+    for (mutation, field, id) in attempts {
+        let data = app.ok(&b.owner, mutation, json!({"id": id})).await;
+        assert_eq!(user_error_codes(&data[field]), vec!["NOT_FOUND"], "{field}");
+    }
+    // A's rows are as they were.
+    let check = app
+        .ok(
+            &a.owner,
+            "{ groups { edges { node { name rules { enabled } } } } members { edges { node { tags blacklisted } } }
+               keywordLists { name version } moderationCases(status: OPEN) { totalCount } outboundActions(status: PENDING) { totalCount }
+               applications(status: PENDING) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(check["groups"]["edges"][0]["node"]["name"], "alpha-c group");
+    assert!(
+        check["groups"]["edges"][0]["node"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["enabled"] == true)
+    );
+    assert_eq!(
+        check["members"]["edges"][0]["node"],
+        json!({"tags": [], "blacklisted": false})
+    );
+    assert_eq!(
+        check["keywordLists"],
+        json!([{"name": "ads", "version": 1}])
+    );
+    assert_eq!(check["moderationCases"]["totalCount"], 2);
+    assert_eq!(check["outboundActions"]["totalCount"], 1);
+    assert_eq!(check["applications"]["totalCount"], 1);
+
+    // B's ingest key cannot write into A's group, by either kind of reference.
+    let (_, body) = app
+        .ingest(&b.ingest_key, json!({"events": [
+            message("b1", &format!("wecom:{}", a.external), "mallory", "2026-11-30T12:00:00+08:00", "hi"),
+            message("b2", &a.group, "mallory", "2026-11-30T12:00:00+08:00", "hi"),
+        ]}))
+        .await;
+    assert_eq!(body["accepted"], 0);
+    assert!(
+        body["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["code"] == "UNKNOWN_GROUP"),
+        "{body}"
+    );
+    // The same external chat id may exist in both tenants without clashing.
+    let same = app
+        .create_group(
+            &b.owner,
+            "Same chat id",
+            Some(&a.external),
+            "INTEREST",
+            "OPEN",
+        )
+        .await;
+    assert_ne!(same, a.group);
+}

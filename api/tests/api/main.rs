@@ -14,5 +14,6 @@ mod ingest;
 mod isolation;
 mod limits;
 mod risk;
+mod subscriptions;
 mod tenancy;
 mod wecom;
