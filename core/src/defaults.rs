@@ -121,6 +121,12 @@ pub struct MemberDefaults {
     pub benchmark_pyramid: Pyramid,
     /// Days of activity the layers are computed from.
     pub layer_window_days: i64,
+    /// CORE members wrote at least this many messages in the window (about one a day).
+    pub core_min_messages: i64,
+    /// ACTIVE members wrote at least this many; the rest are LURKERs.
+    pub active_min_messages: i64,
+    /// An active time slot is tagged from this many messages in the window.
+    pub slot_min_messages: i64,
     /// Interactions per member per day.
     pub interactions_per_member_day: Benchmark,
     /// Monthly exit rate.
@@ -143,6 +149,9 @@ impl Default for MemberDefaults {
                 lurker: 0.50,
             },
             layer_window_days: 30,
+            core_min_messages: 30,
+            active_min_messages: 3,
+            slot_min_messages: 5,
             interactions_per_member_day: Benchmark {
                 starter: 0.8,
                 mature: 3.5,

@@ -15,8 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, IntoActiveModel, QueryFilter,
-    QuerySelect, Statement, Value as DbValue,
+    ActiveValue::Set, ColumnTrait, IntoActiveModel, QueryFilter, QuerySelect, Value as DbValue,
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -1464,47 +1463,19 @@ async fn touch_last_active(
     tx: &TenantTx,
     latest: &HashMap<Uuid, DateTime<Utc>>,
 ) -> DomainResult<()> {
-    let rows: Vec<(&Uuid, &DateTime<Utc>)> = latest.iter().collect();
-    for part in rows.chunks(CHUNK) {
-        let mut values: Vec<DbValue> = vec![tx.tenant_id().into()];
-        let backend = tx.backend();
-        let mut selects = Vec::with_capacity(part.len());
-        for (i, (id, at)) in part.iter().enumerate() {
-            values.push((**id).into());
-            values.push((**at).into());
-            let (a, b) = (2 * i + 2, 2 * i + 3);
-            selects.push(match backend {
-                DbBackend::Postgres => format!("SELECT ${a}::uuid AS id, ${b}::timestamptz AS t"),
-                _ => "SELECT ? AS id, ? AS t".to_owned(),
-            });
-        }
-        let (tenant, alias) = match backend {
-            DbBackend::Postgres => ("$1", "members"),
-            _ => ("?", "members"),
-        };
-        // SQLite binds positionally: the tenant goes last there.
-        let sql = match backend {
-            DbBackend::Postgres => format!(
-                "UPDATE {alias} SET last_active_at = v.t FROM ({}) AS v \
-                 WHERE {alias}.tenant_id = {tenant} AND {alias}.id = v.id \
-                 AND ({alias}.last_active_at IS NULL OR {alias}.last_active_at < v.t)",
-                selects.join(" UNION ALL ")
-            ),
-            _ => format!(
-                "UPDATE {alias} SET last_active_at = v.t FROM ({}) AS v \
-                 WHERE {alias}.id = v.id AND {alias}.tenant_id = {tenant} \
-                 AND ({alias}.last_active_at IS NULL OR {alias}.last_active_at < v.t)",
-                selects.join(" UNION ALL ")
-            ),
-        };
-        if backend != DbBackend::Postgres {
-            let tenant = values.remove(0);
-            values.push(tenant);
-        }
-        tx.conn()
-            .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-    }
+    let rows = latest
+        .iter()
+        .map(|(id, at)| (*id, DbValue::from(*at)))
+        .collect();
+    crate::sql::update_by_id(
+        tx,
+        "members",
+        "last_active_at",
+        "timestamptz",
+        rows,
+        Some("members.last_active_at IS NULL OR members.last_active_at < v.value"),
+    )
+    .await?;
     Ok(())
 }
 

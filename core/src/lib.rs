@@ -15,6 +15,7 @@ pub mod error;
 pub mod groups;
 pub mod ids;
 pub mod ingest;
+pub mod jobs;
 pub mod members;
 pub mod notify;
 pub mod page;

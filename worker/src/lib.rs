@@ -1,6 +1,8 @@
 //! The background worker. The same code runs inside `qunyun-api` (by default) and as the
 //! `qunyun-worker` binary.
 
+pub mod jobs;
+
 use qunyun_core::config::Config;
 use qunyun_core::db::Db;
 use tokio_util::sync::CancellationToken;

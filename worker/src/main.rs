@@ -1,8 +1,10 @@
-//! `qunyun-worker`: the background worker alone, for scaling out.
+//! `qunyun-worker`: the background worker alone, for scaling out; `run-once JOB` runs one pass
+//! of a scheduled job for every tenant and exits.
 
 use clap::{Parser, Subcommand};
 use qunyun_core::config::Settings;
 use qunyun_core::db::Db;
+use qunyun_worker::jobs::Job;
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
@@ -22,6 +24,11 @@ struct Cli {
 enum Command {
     /// Run the worker until stopped (the default).
     Run,
+    /// Run one pass of a scheduled job for every tenant now, then exit.
+    RunOnce {
+        #[arg(value_enum)]
+        job: Job,
+    },
 }
 
 #[tokio::main]
@@ -37,9 +44,21 @@ async fn main() -> anyhow::Result<()> {
     if !cli.no_migrate {
         db.migrate().await?;
     }
-    let shutdown = CancellationToken::new();
-    tokio::spawn(qunyun_core::shutdown::on_signal(shutdown.clone()));
     match cli.command.unwrap_or(Command::Run) {
-        Command::Run => qunyun_worker::run(config, db, shutdown).await,
+        Command::Run => {
+            let shutdown = CancellationToken::new();
+            tokio::spawn(qunyun_core::shutdown::on_signal(shutdown.clone()));
+            qunyun_worker::run(config, db, shutdown).await
+        }
+        Command::RunOnce { job } => {
+            let report = qunyun_worker::jobs::run_once(&db, job, chrono::Utc::now()).await?;
+            println!(
+                "{}: {} tenants, {} rows",
+                job.name(),
+                report.tenants,
+                report.rows
+            );
+            Ok(())
+        }
     }
 }

@@ -12,6 +12,7 @@ mod groups;
 mod http_spec;
 mod ingest;
 mod isolation;
+mod jobs;
 mod limits;
 mod risk;
 mod subscriptions;
