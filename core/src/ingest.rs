@@ -732,6 +732,8 @@ async fn existing_sources<'a>(
 }
 
 type MemberKey = (Platform, String);
+/// The latest display name and device seen for an identity, and its first sighting.
+type Sighting = (Option<String>, Option<String>, DateTime<Utc>);
 
 /// Finds or creates every member the events name (and the inviters), and keeps their latest
 /// display name and device.
@@ -740,7 +742,7 @@ async fn upsert_members(
     events: &[(Event, groups::Model)],
 ) -> DomainResult<HashMap<MemberKey, members::Model>> {
     // The latest profile seen per identity, and its first sighting.
-    let mut seen: BTreeMap<MemberKey, (Option<String>, Option<String>, DateTime<Utc>)> =
+    let mut seen: BTreeMap<MemberKey, Sighting> =
         BTreeMap::new();
     for (event, group) in events {
         let mut note = |puid: &str, name: Option<&String>, device: Option<&String>| {

@@ -587,6 +587,53 @@ async fn run_one(
     (response, status)
 }
 
+/// `GET /graphql/ws`: subscriptions over `graphql-transport-ws`. The `connection_init` payload
+/// carries `{"authorization": "Bearer …", "tenantId": "…"}`; invalid credentials refuse the
+/// connection. Connections close when the server shuts down.
+pub async fn ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::WebSocketUpgrade,
+) -> HttpResponse {
+    let schema = state.schema.clone();
+    let services = state.services.clone();
+    let shutdown = state.shutdown.clone();
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            let connection = async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload: serde_json::Value| async move {
+                    let field = |name: &str| {
+                        payload
+                            .get(name)
+                            .and_then(|v| v.as_str())
+                            .map(str::to_owned)
+                    };
+                    let (authorization, tenant) = (field("authorization"), field("tenantId"));
+                    let caller = Caller::authenticate(
+                        &services,
+                        authorization.as_deref(),
+                        tenant.as_deref(),
+                        Some(peer.ip()),
+                    )
+                    .await
+                    .map_err(|_| async_graphql::Error::new(INTERNAL_MESSAGE))?;
+                    if let crate::auth::Credentials::Invalid(reason) = caller.credentials {
+                        return Err(async_graphql::Error::new(reason));
+                    }
+                    let mut data = async_graphql::Data::default();
+                    data.insert(std::sync::Arc::new(caller));
+                    data.insert(Loaders::new(&services.db));
+                    Ok(data)
+                });
+            tokio::select! {
+                () = connection.serve() => {}
+                () = shutdown.cancelled() => {}
+            }
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,51 +691,4 @@ mod tests {
         assert!(request_from_query_string("").is_err());
         assert!(request_from_query_string("query=%7Ba%7D&variables=%5B1%5D").is_err());
     }
-}
-
-/// `GET /graphql/ws`: subscriptions over `graphql-transport-ws`. The `connection_init` payload
-/// carries `{"authorization": "Bearer …", "tenantId": "…"}`; invalid credentials refuse the
-/// connection. Connections close when the server shuts down.
-pub async fn ws(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    protocol: async_graphql_axum::GraphQLProtocol,
-    upgrade: axum::extract::WebSocketUpgrade,
-) -> HttpResponse {
-    let schema = state.schema.clone();
-    let services = state.services.clone();
-    let shutdown = state.shutdown.clone();
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            let connection = async_graphql_axum::GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload: serde_json::Value| async move {
-                    let field = |name: &str| {
-                        payload
-                            .get(name)
-                            .and_then(|v| v.as_str())
-                            .map(str::to_owned)
-                    };
-                    let (authorization, tenant) = (field("authorization"), field("tenantId"));
-                    let caller = Caller::authenticate(
-                        &services,
-                        authorization.as_deref(),
-                        tenant.as_deref(),
-                        Some(peer.ip()),
-                    )
-                    .await
-                    .map_err(|_| async_graphql::Error::new(INTERNAL_MESSAGE))?;
-                    if let crate::auth::Credentials::Invalid(reason) = caller.credentials {
-                        return Err(async_graphql::Error::new(reason));
-                    }
-                    let mut data = async_graphql::Data::default();
-                    data.insert(std::sync::Arc::new(caller));
-                    data.insert(Loaders::new(&services.db));
-                    Ok(data)
-                });
-            tokio::select! {
-                () = connection.serve() => {}
-                () = shutdown.cancelled() => {}
-            }
-        })
 }

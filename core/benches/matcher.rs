@@ -1,6 +1,6 @@
 //! Throughput benchmark for the matcher module.
 //!
-//! `cargo run --release --example bench_matcher`
+//! `cargo bench -p qunyun-core --bench matcher`
 //!
 //! Builds a matcher from 1000 generated terms (Chinese, 2–6 characters, and
 //! English words), generates ~20 MB of chat messages (deterministic), and
