@@ -742,8 +742,7 @@ async fn upsert_members(
     events: &[(Event, groups::Model)],
 ) -> DomainResult<HashMap<MemberKey, members::Model>> {
     // The latest profile seen per identity, and its first sighting.
-    let mut seen: BTreeMap<MemberKey, Sighting> =
-        BTreeMap::new();
+    let mut seen: BTreeMap<MemberKey, Sighting> = BTreeMap::new();
     for (event, group) in events {
         let mut note = |puid: &str, name: Option<&String>, device: Option<&String>| {
             let entry = seen.entry((group.platform, puid.to_owned())).or_insert((
