@@ -71,7 +71,10 @@ impl Application {
         let listener = TcpListener::bind(address)
             .await
             .with_context(|| format!("binding {address}"))?;
-        let services = Services::new(config, db);
+        let queue = qunyun_core::queue::Queue::open(&config, &db)
+            .await
+            .context("opening the job queue")?;
+        let services = Services::new(config, db, queue);
         let schema = graphql::builder(production).data(services.clone()).finish();
         let state = AppState {
             services,

@@ -9,6 +9,7 @@ use qunyun_core::auth::tokens::TokenKeys;
 use qunyun_core::config::Config;
 use qunyun_core::db::Db;
 use qunyun_core::notify::Notifier;
+use qunyun_core::queue::Queue;
 use qunyun_core::risk::MatcherCache;
 
 use crate::graphql::AppSchema;
@@ -24,10 +25,12 @@ pub struct Services {
     pub matchers: Arc<MatcherCache>,
     /// Subscription notices (across processes on Postgres).
     pub notifier: Notifier,
+    /// The job queue (deliveries are queued when a post is scheduled).
+    pub queue: Queue,
 }
 
 impl Services {
-    pub fn new(config: Config, db: Db) -> Self {
+    pub fn new(config: Config, db: Db, queue: Queue) -> Self {
         let auth = Auth {
             db: db.clone(),
             passwords: Passwords::default(),
@@ -40,6 +43,7 @@ impl Services {
             db,
             auth,
             matchers: Arc::new(MatcherCache::default()),
+            queue,
         }
     }
 }

@@ -62,6 +62,14 @@ pub struct Settings {
     /// Accept `X-Forwarded-For` as the client address (set when behind a trusted proxy).
     #[arg(long, env = "QUNYUN_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+
+    /// First delivery retry waits up to this many milliseconds (then doubling, with jitter).
+    #[arg(long, env = "QUNYUN_DELIVERY_RETRY_BASE_MS", default_value_t = 20_000)]
+    pub delivery_retry_base_ms: u64,
+
+    /// A post being sent belongs to its worker for this long; then another worker may retry it.
+    #[arg(long, env = "QUNYUN_DELIVERY_LEASE_MS", default_value_t = 60_000)]
+    pub delivery_lease_ms: u64,
 }
 
 impl Default for Settings {
@@ -75,6 +83,8 @@ impl Default for Settings {
             db_max_connections: 10,
             queue_url: None,
             trust_proxy: false,
+            delivery_retry_base_ms: 20_000,
+            delivery_lease_ms: 60_000,
         }
     }
 }
@@ -92,6 +102,8 @@ pub struct Config {
     pub jwt_secret_generated: bool,
     pub db_max_connections: u32,
     pub trust_proxy: bool,
+    pub delivery_retry_base: std::time::Duration,
+    pub delivery_lease: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -137,6 +149,10 @@ impl Settings {
             jwt_secret_generated: generated,
             db_max_connections: self.db_max_connections,
             trust_proxy: self.trust_proxy,
+            delivery_retry_base: std::time::Duration::from_millis(
+                self.delivery_retry_base_ms.max(1),
+            ),
+            delivery_lease: std::time::Duration::from_millis(self.delivery_lease_ms.max(1000)),
         })
     }
 }

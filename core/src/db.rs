@@ -128,7 +128,12 @@ impl Db {
             .execute(&mut *lock)
             .await
             .map_err(|e| DbErr::Custom(format!("migration lock: {e}")))?;
-        let result = Migrator::up(&self.conn, None).await;
+        let result = match Migrator::up(&self.conn, None).await {
+            Ok(()) => crate::queue::Queue::setup_postgres(pool)
+                .await
+                .map_err(|e| DbErr::Custom(e.to_string())),
+            Err(err) => Err(err),
+        };
         let unlock = sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(MIGRATION_LOCK)
             .execute(&mut *lock)

@@ -381,6 +381,14 @@ pub fn parse(index: usize, value: &Value, received_at: DateTime<Utc>) -> Result<
     })
 }
 
+impl Event {
+    /// The post a read or save names: a `ScheduledPost.id` or a bare uuid.
+    pub fn post_ref(&self) -> Option<Uuid> {
+        let raw = self.data.get("postId")?.as_str()?;
+        global::of_kind(raw, "ScheduledPost").or_else(|| Uuid::parse_str(raw).ok())
+    }
+}
+
 /// Validates a whole batch; events that fail are rejected alone.
 pub fn parse_batch(values: &[Value], received_at: DateTime<Utc>) -> (Vec<Event>, Vec<Rejection>) {
     let mut events = Vec::with_capacity(values.len());
@@ -620,6 +628,7 @@ pub async fn ingest(
             occurred_at: Set(event.occurred_at),
             received_at: Set(received_at),
             text: Set(event.text.clone()),
+            post_id: Set(event.post_ref()),
             data: Set(Value::Object(data)),
             flagged: Set(flagged),
         });

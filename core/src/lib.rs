@@ -8,9 +8,12 @@
 
 pub mod applications;
 pub mod auth;
+pub mod channels;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod defaults;
+pub mod delivery;
 pub mod error;
 pub mod groups;
 pub mod ids;
@@ -19,6 +22,8 @@ pub mod jobs;
 pub mod members;
 pub mod notify;
 pub mod page;
+pub mod posts;
+pub mod queue;
 pub mod risk;
 pub mod rules;
 pub mod scope;

@@ -69,18 +69,8 @@ impl TestDb {
             .expect("connect to test database")
     }
 
-    /// A URL for a second SQLite file beside this one (a job queue), or this URL on Postgres.
-    pub fn sibling_url(&self, suffix: &str) -> String {
-        match &self.backing {
-            Backing::Sqlite { path } => {
-                format!("sqlite://{}-{suffix}.db?mode=rwc", path.display())
-            }
-            Backing::Postgres { .. } => self.url.clone(),
-        }
-    }
-
     async fn sqlite() -> TestDb {
-        let path = std::env::temp_dir().join(format!("qunyun-test-{}", uuid::Uuid::now_v7()));
+        let path = std::env::temp_dir().join(format!("qunyun-test-{}.db", uuid::Uuid::now_v7()));
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let (db, statements) = counted(&url).await;
         db.migrate().await.expect("migrate sqlite test database");

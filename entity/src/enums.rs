@@ -157,3 +157,12 @@ text_enum!(RuleAction { Flag = "FLAG", Warn = "WARN", Mute = "MUTE", Remove = "R
 text_enum!(ApplicationStatus { Pending = "PENDING", Approved = "APPROVED", Rejected = "REJECTED" });
 text_enum!(OutboundKind { Warn = "WARN", Mute = "MUTE", Remove = "REMOVE", Admit = "ADMIT" });
 text_enum!(OutboundStatus { Pending = "PENDING", Done = "DONE", Failed = "FAILED" });
+
+text_enum!(ContentKind { Tutorial = "TUTORIAL", Offer = "OFFER", Topic = "TOPIC", Announcement = "ANNOUNCEMENT", Survey = "SURVEY", Other = "OTHER" });
+text_enum!(ContentMix { Value = "VALUE", Interaction = "INTERACTION", Promotion = "PROMOTION" });
+text_enum!(PostStatus { Scheduled = "SCHEDULED", Sending = "SENDING", Sent = "SENT", Failed = "FAILED", Cancelled = "CANCELLED" });
+text_enum!(ChannelKind { Webhook = "WEBHOOK", WecomRobot = "WECOM_ROBOT", Telegram = "TELEGRAM", Slack = "SLACK" });
+text_enum!(
+    /// How one delivery attempt ended.
+    AttemptOutcome { Sent = "SENT", Retry = "RETRY", Failed = "FAILED", Started = "STARTED" }
+);

@@ -19,6 +19,8 @@ pub struct Model {
     pub occurred_at: DateTimeUtc,
     pub received_at: DateTimeUtc,
     pub text: Option<String>,
+    /// The post a read or save refers to, when `postId` names one of this tenant's posts.
+    pub post_id: Option<Uuid>,
     /// Type-specific fields (inviter, removed, post id, offer code, order …).
     pub data: Json,
     /// A keyword list, an ad heuristic or a rule matched.

@@ -11,7 +11,11 @@ pub mod enums;
 
 pub mod api_keys;
 pub mod applications;
+pub mod channels;
+pub mod contents;
+pub mod delivery_attempts;
 pub mod events;
+pub mod follow_ups;
 pub mod group_members;
 pub mod group_rules;
 pub mod groups;
@@ -22,8 +26,10 @@ pub mod memberships;
 pub mod moderation_cases;
 pub mod outbound_actions;
 pub mod points_ledger;
+pub mod post_series;
 pub mod questionnaires;
 pub mod refresh_tokens;
+pub mod scheduled_posts;
 pub mod tenant_settings;
 pub mod tenants;
 pub mod users;
@@ -84,6 +90,12 @@ tenant_owned!(
     outbound_actions,
     points_ledger,
     wecom_connectors,
+    channels,
+    contents,
+    post_series,
+    scheduled_posts,
+    delivery_attempts,
+    follow_ups,
 );
 // API keys are a global table (looked up by hash before any tenant is known), but their rows
 // belong to a tenant, and tenant-side management goes through the scoping helpers.

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 pub mod helpers;
 mod m20261201_000001_foundation;
 mod m20261201_000002_community;
+mod m20261201_000003_content;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261201_000001_foundation::Migration),
             Box::new(m20261201_000002_community::Migration),
+            Box::new(m20261201_000003_content::Migration),
         ]
     }
 }

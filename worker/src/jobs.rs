@@ -1,8 +1,10 @@
-//! The scheduled jobs, by the names of the contract (`qunyun-worker run-once JOB`).
+//! The scheduled jobs, by the names of the contract (`qunyun-worker run-once JOB`), and their
+//! schedules. A pass runs for every tenant, each in its own tenant-scoped transaction.
 
 use chrono::{DateTime, Utc};
 use clap::ValueEnum;
 use qunyun_core::db::Db;
+use qunyun_core::delivery::Deliverer;
 use qunyun_core::jobs::{self, Report};
 use qunyun_core::{defaults, tenancy};
 
@@ -20,9 +22,28 @@ pub enum Job {
     Churn,
     /// ROI aggregation.
     Roi,
+    /// Re-queue deliveries whose job was lost (every 15 s).
+    Reconcile,
+}
+
+/// What the jobs need.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Db,
+    pub deliverer: Deliverer,
 }
 
 impl Job {
+    pub const SCHEDULED: [Job; 7] = [
+        Job::Layers,
+        Job::Rollups,
+        Job::Alerts,
+        Job::Streaks,
+        Job::Churn,
+        Job::Roi,
+        Job::Reconcile,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Job::Layers => "layers",
@@ -31,12 +52,28 @@ impl Job {
             Job::Streaks => "streaks",
             Job::Churn => "churn",
             Job::Roi => "roi",
+            Job::Reconcile => "reconcile",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Job> {
+        Job::SCHEDULED.into_iter().find(|j| j.name() == name)
+    }
+
+    /// The cron schedule (seconds first, UTC) of a built job; `None` for jobs not built yet.
+    pub fn schedule(self) -> Option<&'static str> {
+        match self {
+            // 03:00 in Shanghai.
+            Job::Layers => Some("0 0 19 * * *"),
+            Job::Reconcile => Some("*/15 * * * * *"),
+            _ => None,
         }
     }
 }
 
-/// One pass of `job` for every tenant, each in its own tenant-scoped transaction.
-pub async fn run_once(db: &Db, job: Job, now: DateTime<Utc>) -> anyhow::Result<Report> {
+/// One pass of `job` for every tenant.
+pub async fn run_once(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow::Result<Report> {
+    let db = &ctx.db;
     let mut report = Report::default();
     for tenant in jobs::all_tenants(db).await? {
         let tx = db.tenant_write(tenant.id).await?;
@@ -44,6 +81,7 @@ pub async fn run_once(db: &Db, job: Job, now: DateTime<Utc>) -> anyhow::Result<R
         let timezone = tenancy::timezone_of(&tenant);
         let rows = match job {
             Job::Layers => jobs::layers::run(&tx, &settings.members, timezone, now).await?,
+            Job::Reconcile => ctx.deliverer.reconcile(&tx, now).await?,
             other => anyhow::bail!("the {} job is not built yet", other.name()),
         };
         tx.commit().await?;
@@ -56,4 +94,28 @@ pub async fn run_once(db: &Db, job: Job, now: DateTime<Utc>) -> anyhow::Result<R
         "job pass done"
     );
     Ok(report)
+}
+
+/// `run-once` from the command line.
+pub async fn run_once_standalone(
+    config: &qunyun_core::config::Config,
+    db: &Db,
+    job: Job,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Report> {
+    let queue = qunyun_core::queue::Queue::open(config, db).await?;
+    let deliverer = Deliverer::new(
+        db.clone(),
+        queue,
+        qunyun_core::delivery::RetryPolicy::from_config(config),
+    );
+    run_once(
+        &JobContext {
+            db: db.clone(),
+            deliverer,
+        },
+        job,
+        now,
+    )
+    .await
 }

@@ -51,7 +51,9 @@ async fn main() -> anyhow::Result<()> {
             qunyun_worker::run(config, db, shutdown).await
         }
         Command::RunOnce { job } => {
-            let report = qunyun_worker::jobs::run_once(&db, job, chrono::Utc::now()).await?;
+            let report =
+                qunyun_worker::jobs::run_once_standalone(&config, &db, job, chrono::Utc::now())
+                    .await?;
             println!(
                 "{}: {} tenants, {} rows",
                 job.name(),

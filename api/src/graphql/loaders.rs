@@ -205,11 +205,35 @@ impl Loader<MembersPageKey> for MembersPages {
     }
 }
 
+/// Delivery attempts, by post.
+pub struct AttemptsOf(Db, Uuid);
+
+impl Loader<Uuid> for AttemptsOf {
+    type Value = Vec<qunyun_entity::delivery_attempts::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let tx = self.0.tenant_read(self.1).await.map_err(LoadError::new)?;
+        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for attempt in qunyun_core::posts::attempts(&tx, keys)
+            .await
+            .map_err(LoadError::new)?
+        {
+            out.entry(attempt.post_id).or_default().push(attempt);
+        }
+        Ok(out)
+    }
+}
+
 /// Loaders over the request's tenant, made when a resolver first needs them.
 pub struct TenantLoaders {
     pub tenant_id: Uuid,
     pub groups: DataLoader<ById<qunyun_entity::groups::Entity>>,
     pub members: DataLoader<ById<qunyun_entity::members::Entity>>,
+    pub contents: DataLoader<ById<qunyun_entity::contents::Entity>>,
+    pub channels: DataLoader<ById<qunyun_entity::channels::Entity>>,
+    pub posts: DataLoader<ById<qunyun_entity::scheduled_posts::Entity>>,
+    pub attempts: DataLoader<AttemptsOf>,
     pub layer_counts: DataLoader<LayerCounts>,
     pub balances: DataLoader<Balances>,
     pub rules: DataLoader<RulesOf>,
@@ -237,6 +261,10 @@ impl TenantLoaders {
             tenant_id,
             groups: by_id(db, tenant_id),
             members: by_id(db, tenant_id),
+            contents: by_id(db, tenant_id),
+            channels: by_id(db, tenant_id),
+            posts: by_id(db, tenant_id),
+            attempts: DataLoader::new(AttemptsOf(db.clone(), tenant_id), tokio::spawn),
             layer_counts: DataLoader::new(LayerCounts(db.clone(), tenant_id), tokio::spawn),
             balances: DataLoader::new(Balances(db.clone(), tenant_id), tokio::spawn),
             rules: DataLoader::new(RulesOf(db.clone(), tenant_id), tokio::spawn),

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod applications;
+pub mod content;
 pub mod context;
 pub mod error;
 pub mod groups;
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     risk::RiskQuery,
     applications::ApplicationQuery,
     wecom::WecomQuery,
+    content::ContentQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     risk::RiskMutation,
     applications::ApplicationMutation,
     wecom::WecomMutation,
+    content::ContentMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -33,6 +33,10 @@ pub enum Node {
     GroupRule(GroupRule),
     Application(Application),
     WecomConnector(WecomConnector),
+    Channel(super::content::Channel),
+    Content(super::content::Content),
+    ScheduledPost(super::content::ScheduledPost),
+    FollowUp(super::content::FollowUp),
 }
 
 #[derive(Default)]
@@ -94,6 +98,32 @@ impl NodeQuery {
                 .load_one(uuid)
                 .await?
                 .map(|g| Node::Group(Group(g)))),
+            "Channel" => Ok(tenant_loaders(ctx)
+                .await?
+                .channels
+                .load_one(uuid)
+                .await?
+                .map(|c| Node::Channel(super::content::Channel(c)))),
+            "Content" => Ok(tenant_loaders(ctx)
+                .await?
+                .contents
+                .load_one(uuid)
+                .await?
+                .map(|c| Node::Content(super::content::Content(c)))),
+            "ScheduledPost" => Ok(tenant_loaders(ctx)
+                .await?
+                .posts
+                .load_one(uuid)
+                .await?
+                .map(|p| Node::ScheduledPost(super::content::post(p)))),
+            "FollowUp" => {
+                let (_, tx) = read(ctx, Permission::Read).await?;
+                Ok(tx
+                    .get::<entity::follow_ups::Entity>(uuid)
+                    .await
+                    .gql()?
+                    .map(|f| Node::FollowUp(super::content::follow_up(f))))
+            }
             "Member" => Ok(tenant_loaders(ctx)
                 .await?
                 .members

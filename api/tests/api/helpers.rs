@@ -14,6 +14,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    pub settings: Settings,
     shutdown: CancellationToken,
 }
 
@@ -82,16 +83,25 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(configure, false).await
+}
+
+/// The app with its worker running in-process (deliveries, sweeps).
+pub async fn spawn_app_with_worker(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(configure, true).await
+}
+
+async fn spawn(configure: impl FnOnce(&mut Settings), run_worker: bool) -> TestApp {
     init_logs();
     let db = TestDb::new().await;
     let mut settings = test_settings(&db);
     configure(&mut settings);
-    let config = settings.into_config().expect("test config");
+    let config = settings.clone().into_config().expect("test config");
     let app = Application::build_with_db(
         config,
         db.db.clone(),
         Options {
-            run_worker: false,
+            run_worker,
             migrate: false,
         },
     )
@@ -104,6 +114,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
+        settings,
         shutdown,
     }
 }
@@ -364,8 +375,20 @@ impl Drop for Replica {
 }
 
 impl TestApp {
+    /// One pass of a scheduled job, as `qunyun-worker run-once` does it.
+    pub async fn run_job(
+        &self,
+        job: qunyun_worker::jobs::Job,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> qunyun_core::jobs::Report {
+        let config = self.settings.clone().into_config().expect("test config");
+        qunyun_worker::jobs::run_once_standalone(&config, &self.db.db, job, at)
+            .await
+            .expect("job pass")
+    }
+
     pub async fn replica(&self) -> Replica {
-        let config = test_settings(&self.db).into_config().expect("test config");
+        let config = self.settings.clone().into_config().expect("test config");
         let db = self.db.connect_again().await;
         let app = Application::build_with_db(
             config,

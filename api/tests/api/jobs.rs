@@ -1,7 +1,7 @@
 //! Scheduled jobs run through `qunyun_worker::jobs::run_once`, checked through the API.
 
 use chrono::{DateTime, Utc};
-use qunyun_worker::jobs::{Job, run_once};
+use qunyun_worker::jobs::Job;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -72,9 +72,7 @@ async fn layers_and_automatic_tags_come_from_the_last_30_days() {
     // The group's rate limit would warn the veteran; that is fine here.
     app.ingest_ok(&c.ingest_key, json!(events)).await;
 
-    let report = run_once(&app.db.db, Job::Layers, at("2026-12-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let report = app.run_job(Job::Layers, at("2026-12-01T00:00:00Z")).await;
     assert!(report.tenants >= 1);
 
     let data = app
@@ -145,9 +143,7 @@ async fn layers_and_automatic_tags_come_from_the_last_30_days() {
         .await["members"]["edges"][0]["node"]["id"]
         .clone();
     app.ok(&c.owner, "mutation($id: ID!) { tagMember(input: {memberId: $id, add: [\"vip\"]}) { member { id } } }", json!({"id": member_id})).await;
-    run_once(&app.db.db, Job::Layers, at("2026-12-01T00:00:00Z"))
-        .await
-        .unwrap();
+    app.run_job(Job::Layers, at("2026-12-01T00:00:00Z")).await;
     let data = app
         .ok(
             &c.owner,
