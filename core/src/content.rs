@@ -276,9 +276,9 @@ pub fn next_occurrences(
     out
 }
 
-/// The next recommended times for a kind in a group: the kind's default slots, or, once the
-/// group has `ownSlotsAfterDays` (14) days of messages, its own busiest weekly hours (over the
-/// last four weeks).
+/// The next recommended times for a kind in a group, soonest first: the kind's default slots,
+/// or, once the group has `ownSlotsAfterDays` (14) days of messages, its own busiest weekly
+/// hours over the last four weeks (up to three, each at least half as busy as the busiest).
 pub async fn suggest_slots(
     tx: &TenantTx,
     settings: &TenantDefaults,
@@ -326,9 +326,12 @@ pub async fn suggest_slots(
     }
     let mut ranked: Vec<((u8, u8), i64)> = by_hour.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    // The busiest weekly hours: up to three, each at least half as busy as the busiest.
+    let busiest = ranked.first().map_or(0, |(_, n)| *n);
     let top: Vec<(u8, u8, u8)> = ranked
         .iter()
-        .take(count.max(3))
+        .filter(|(_, n)| *n * 2 >= busiest)
+        .take(3)
         .map(|((d, h), _)| (*d, *h, 0))
         .collect();
     Ok(next_occurrences(&top, tz, at, count)

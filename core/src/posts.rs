@@ -55,9 +55,14 @@ pub fn next_occurrence(
     let set: rrule::RRuleSet = rrule_text(rule, dtstart, tz)
         .parse()
         .map_err(|e: rrule::RRuleError| e.to_string())?;
-    let after = (after + Duration::seconds(1)).with_timezone(&rrule::Tz::Tz(tz));
+    // RRULE times are whole seconds: keep the first occurrence's fraction on every one.
+    let fraction = Duration::nanoseconds(i64::from(dtstart.timestamp_subsec_nanos()));
+    let after = (after - fraction + Duration::seconds(1)).with_timezone(&rrule::Tz::Tz(tz));
     let found = set.after(after).all(1);
-    Ok(found.dates.first().map(|d| d.with_timezone(&Utc)))
+    Ok(found
+        .dates
+        .first()
+        .map(|d| d.with_timezone(&Utc) + fraction))
 }
 
 fn check_rule(rule: &str, dtstart: DateTime<Utc>, tz: Tz) -> Result<(), String> {
@@ -445,6 +450,20 @@ mod tests {
         assert!(check_rule("FREQ=MINUTELY", start, tz).is_err());
         assert!(check_rule("FREQ=WEEKLY;COUNT=1", start, tz).is_err());
         assert!(check_rule("NONSENSE", start, tz).is_err());
+    }
+
+    #[test]
+    fn occurrences_keep_the_first_ones_fraction_of_a_second() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let start = tz
+            .with_ymd_and_hms(2026, 12, 4, 15, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+            + Duration::milliseconds(657);
+        let next = next_occurrence("FREQ=WEEKLY", start, tz, start)
+            .unwrap()
+            .unwrap();
+        assert_eq!(next - start, Duration::days(7));
     }
 
     #[test]

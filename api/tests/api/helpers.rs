@@ -475,3 +475,288 @@ pub mod ws {
         }
     }
 }
+
+/// A real local HTTP receiver for outgoing webhooks: it answers from a script (then 200) and
+/// records every request.
+pub mod receiver {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+
+    #[derive(Clone, Debug)]
+    pub struct Recorded {
+        pub path: String,
+        pub headers: HeaderMap,
+        pub body: String,
+        pub at: Instant,
+    }
+
+    impl Recorded {
+        pub fn header(&self, name: &str) -> String {
+            self.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        }
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+        }
+    }
+
+    /// One scripted answer; `hold` delays it.
+    #[derive(Clone, Debug)]
+    pub struct Answer {
+        pub status: u16,
+        pub headers: Vec<(&'static str, String)>,
+        pub body: String,
+        pub hold: Duration,
+    }
+
+    impl Answer {
+        pub fn status(status: u16) -> Answer {
+            Answer {
+                status,
+                headers: Vec::new(),
+                body: String::new(),
+                hold: Duration::ZERO,
+            }
+        }
+        pub fn body(mut self, body: &str) -> Answer {
+            self.body = body.to_owned();
+            self
+        }
+        pub fn header(mut self, name: &'static str, value: &str) -> Answer {
+            self.headers.push((name, value.to_owned()));
+            self
+        }
+        pub fn hold(mut self, hold: Duration) -> Answer {
+            self.hold = hold;
+            self
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Shared {
+        requests: Arc<Mutex<Vec<Recorded>>>,
+        script: Arc<Mutex<VecDeque<Answer>>>,
+        default_body: Arc<Mutex<String>>,
+    }
+
+    pub struct Receiver {
+        pub url: String,
+        shared: Shared,
+    }
+
+    async fn handle(
+        State(shared): State<Shared>,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Response {
+        shared.requests.lock().unwrap().push(Recorded {
+            path: uri.path().to_owned(),
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            at: Instant::now(),
+        });
+        let next = shared.script.lock().unwrap().pop_front();
+        let answer =
+            next.unwrap_or_else(|| Answer::status(200).body(&shared.default_body.lock().unwrap()));
+        if !answer.hold.is_zero() {
+            tokio::time::sleep(answer.hold).await;
+        }
+        let mut response =
+            (StatusCode::from_u16(answer.status).unwrap(), answer.body).into_response();
+        for (name, value) in answer.headers {
+            response.headers_mut().insert(name, value.parse().unwrap());
+        }
+        response
+    }
+
+    impl Receiver {
+        pub async fn start() -> Receiver {
+            let shared = Shared::default();
+            *shared.default_body.lock().unwrap() = "ok".into();
+            let app = axum::Router::new()
+                .fallback(handle)
+                .with_state(shared.clone());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(async move {
+                axum::serve(listener, app).await.ok();
+            });
+            Receiver { url, shared }
+        }
+
+        /// The body of the default 200 answer (e.g. WeCom's `{"errcode":0}`).
+        pub fn default_body(&self, body: &str) {
+            *self.shared.default_body.lock().unwrap() = body.to_owned();
+        }
+
+        pub fn then(&self, answer: Answer) -> &Self {
+            self.shared.script.lock().unwrap().push_back(answer);
+            self
+        }
+
+        pub fn requests(&self) -> Vec<Recorded> {
+            self.shared.requests.lock().unwrap().clone()
+        }
+
+        /// Waits until `n` requests arrived (or `secs` pass) and returns what came.
+        pub async fn wait_for(&self, n: usize, secs: u64) -> Vec<Recorded> {
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            while Instant::now() < deadline {
+                if self.requests().len() >= n {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            self.requests()
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn create_channel(
+        &self,
+        who: &As,
+        kind: &str,
+        url: &str,
+        secret: Option<&str>,
+        chat_id: Option<&str>,
+    ) -> String {
+        let data = self
+            .ok(
+                who,
+                "mutation($input: CreateChannelInput!) { createChannel(input: $input) { channel { id } userErrors { field code message } } }",
+                json!({"input": {"name": format!("{kind} channel"), "kind": kind, "url": url, "secret": secret, "chatId": chat_id}}),
+            )
+            .await;
+        data["createChannel"]["channel"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createChannel failed: {data:#}"))
+            .to_owned()
+    }
+
+    pub async fn create_content(
+        &self,
+        who: &As,
+        title: &str,
+        body: &str,
+        kind: &str,
+        mix: &str,
+    ) -> String {
+        let data = self
+            .ok(
+                who,
+                "mutation($input: CreateContentInput!) { createContent(input: $input) { content { id } userErrors { field code message } } }",
+                json!({"input": {"title": title, "body": body, "kind": kind, "mix": mix}}),
+            )
+            .await;
+        data["createContent"]["content"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createContent failed: {data:#}"))
+            .to_owned()
+    }
+
+    /// `schedulePost`'s payload.
+    pub async fn schedule(&self, who: &As, input: Value) -> Value {
+        let data = self
+            .ok(
+                who,
+                "mutation($input: SchedulePostInput!) { schedulePost(input: $input) {
+                    post { id status scheduledAt deliveryId recurring } userErrors { field code message } warnings } }",
+                json!({ "input": input }),
+            )
+            .await;
+        data["schedulePost"].clone()
+    }
+
+    /// A post's state.
+    pub async fn post_state(&self, who: &As, id: &str) -> Value {
+        let data = self
+            .ok(
+                who,
+                "query($id: ID!) { node(id: $id) { ... on ScheduledPost { id status attempts lastError sentAt scheduledAt nextAttemptAt deliveryId
+                    deliveryAttempts { attempt outcome statusCode error } content { id kind } } } }",
+                json!({"id": id}),
+            )
+            .await;
+        data["node"].clone()
+    }
+
+    /// Polls a post until `done` says so (or `secs` pass).
+    pub async fn post_until(
+        &self,
+        who: &As,
+        id: &str,
+        secs: u64,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let post = self.post_state(who, id).await;
+            if done(&post) || std::time::Instant::now() > deadline {
+                return post;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A second app with its worker, run on a runtime of its own so that it can be killed abruptly
+/// (every task dropped mid-flight, as a killed process would).
+pub struct Killable {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Killable {
+    pub fn start(settings: Settings) -> Killable {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.spawn(async move {
+            let config = settings.into_config().expect("config");
+            let db = qunyun_core::db::Db::connect(
+                secrecy::ExposeSecret::expose_secret(&config.database_url),
+                5,
+            )
+            .await
+            .expect("connect");
+            let app = Application::build_with_db(
+                config,
+                db,
+                Options {
+                    run_worker: true,
+                    migrate: false,
+                },
+            )
+            .await
+            .expect("build");
+            app.run_until_stopped(CancellationToken::new()).await.ok();
+        });
+        Killable {
+            runtime: Some(runtime),
+        }
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Drop for Killable {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -14,6 +14,7 @@ mod ingest;
 mod isolation;
 mod jobs;
 mod limits;
+mod posts;
 mod risk;
 mod subscriptions;
 mod tenancy;
