@@ -484,3 +484,121 @@ async fn b_never_reads_or_changes_as_community() {
         .await;
     assert_ne!(same, a.group);
 }
+
+#[tokio::test]
+async fn b_never_reads_or_changes_as_content_and_posts() {
+    let app = spawn_app().await;
+    let a = community(&app, "alpha-p", "INTEREST").await;
+    let b = community(&app, "bravo-p", "INTEREST").await;
+    let channel = app
+        .create_channel(&a.owner, "SLACK", "http://127.0.0.1:9/hook", None, None)
+        .await;
+    let content = app
+        .create_content(
+            &a.owner,
+            "A's tutorial",
+            "secret know-how",
+            "TUTORIAL",
+            "VALUE",
+        )
+        .await;
+    let in_a_day = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let posted = app
+        .schedule(&a.owner, json!({"groupId": a.group, "contentId": content, "channelId": channel, "scheduledAt": in_a_day}))
+        .await;
+    let post = posted["post"]["id"].as_str().unwrap().to_owned();
+    // A follow-up in A (as a sent post would leave).
+    let tenant = qunyun_core::ids::global::of_kind(&a.tenant, "Tenant").unwrap();
+    let group = qunyun_core::ids::global::of_kind(&a.group, "Group").unwrap();
+    let tx = app.db.db.tenant_write(tenant).await.unwrap();
+    let task = qunyun_core::posts::create_follow_up(
+        &tx,
+        group,
+        None,
+        None,
+        "check".into(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let follow_up = qunyun_core::ids::global::encode("FollowUp", task.id);
+
+    let lists = app
+        .ok(&b.owner, "{ channels { id } contents { totalCount } scheduledPosts { totalCount } followUps { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        lists,
+        json!({"channels": [], "contents": {"totalCount": 0}, "scheduledPosts": {"totalCount": 0}, "followUps": {"totalCount": 0}})
+    );
+    for id in [&channel, &content, &post, &follow_up] {
+        let data = app
+            .ok(
+                &b.owner,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({"id": id}),
+            )
+            .await;
+        assert_eq!(data["node"], Value::Null, "{id}");
+    }
+    for query in [
+        "query($g: ID!) { contentMix(groupId: $g) { share } }",
+        "query($g: ID!) { suggestedSlots(groupId: $g, kind: TOPIC) { at } }",
+    ] {
+        let answer = app.gql(&b.owner, query, json!({"g": a.group})).await;
+        assert_eq!(first_code(&answer), "NOT_FOUND", "{query}");
+    }
+    // B cannot post A's content, into A's group, through A's channel.
+    let b_channel = app
+        .create_channel(&b.owner, "SLACK", "http://127.0.0.1:9/b", None, None)
+        .await;
+    let b_content = app
+        .create_content(&b.owner, "B's", "b", "TOPIC", "INTERACTION")
+        .await;
+    for (input, field) in [
+        (
+            json!({"groupId": a.group, "contentId": b_content, "channelId": b_channel, "scheduledAt": in_a_day}),
+            "groupId",
+        ),
+        (
+            json!({"groupId": b.group, "contentId": content, "channelId": b_channel, "scheduledAt": in_a_day}),
+            "contentId",
+        ),
+        (
+            json!({"groupId": b.group, "contentId": b_content, "channelId": channel, "scheduledAt": in_a_day}),
+            "channelId",
+        ),
+    ] {
+        let data = app.schedule(&b.owner, input).await;
+        assert_eq!(data["userErrors"][0]["field"], json!(["input", field]));
+        assert_eq!(data["userErrors"][0]["code"], "NOT_FOUND");
+    }
+    let attempts = [
+        (
+            "mutation($id: ID!) { updateContent(input: {id: $id, title: \"pwned\"}) { userErrors { code } } }",
+            "updateContent",
+            &content,
+        ),
+        (
+            "mutation($id: ID!) { cancelPost(input: {id: $id}) { userErrors { code } } }",
+            "cancelPost",
+            &post,
+        ),
+        (
+            "mutation($id: ID!) { completeFollowUp(input: {id: $id}) { userErrors { code } } }",
+            "completeFollowUp",
+            &follow_up,
+        ),
+    ];
+    for (mutation, field, id) in attempts {
+        let data = app.ok(&b.owner, mutation, json!({"id": id})).await;
+        assert_eq!(user_error_codes(&data[field]), vec!["NOT_FOUND"], "{field}");
+    }
+    let check = app.ok(&a.owner, "{ contents { edges { node { title } } } scheduledPosts(status: SCHEDULED) { totalCount } followUps(done: false) { totalCount } }", json!({})).await;
+    assert_eq!(
+        check["contents"]["edges"][0]["node"]["title"],
+        "A's tutorial"
+    );
+    assert_eq!(check["scheduledPosts"]["totalCount"], 1);
+    assert_eq!(check["followUps"]["totalCount"], 1);
+}

@@ -55,6 +55,31 @@ async fn layers_and_automatic_tags_come_from_the_last_30_days() {
         "北京-乙-金融",
         "2026-11-20T10:00:00+08:00",
     ));
+    // Reads: the Beijing member reads tutorials twice and an offer once.
+    let channel = app
+        .create_channel(&c.owner, "SLACK", "http://127.0.0.1:9/x", None, None)
+        .await;
+    let tutorial = app
+        .create_content(&c.owner, "教程", "…", "TUTORIAL", "VALUE")
+        .await;
+    let offer = app
+        .create_content(&c.owner, "优惠", "…", "OFFER", "PROMOTION")
+        .await;
+    let in_a_day = minutes_from_now(24 * 60 - 5);
+    let mut post_ids = Vec::new();
+    for content in [&tutorial, &offer] {
+        let posted = app
+            .schedule(&c.owner, json!({"groupId": c.group, "contentId": content, "channelId": channel, "scheduledAt": in_a_day, "force": true}))
+            .await;
+        post_ids.push(posted["post"]["id"].as_str().unwrap().to_owned());
+    }
+    for (i, post) in [&post_ids[0], &post_ids[0], &post_ids[1]]
+        .into_iter()
+        .enumerate()
+    {
+        events.push(json!({"id": format!("read-{i}"), "type": "message_read", "group": g, "member": {"platformUserId": "beijing"},
+            "postId": post, "occurredAt": format!("2026-11-2{i}T21:00:00+08:00")}));
+    }
     events.push(joined(
         "j-sh1",
         &g,
@@ -130,7 +155,7 @@ async fn layers_and_automatic_tags_come_from_the_last_30_days() {
         vec!["local"],
         "three messages are too few for a slot"
     );
-    assert_eq!(tags("beijing"), vec!["non-local"]);
+    assert_eq!(tags("beijing"), vec!["prefers:tutorial", "non-local"]);
     assert_eq!(tags("veteran"), Vec::<String>::new());
 
     // Manual tags survive a rerun, and the rerun changes nothing else.

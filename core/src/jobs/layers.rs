@@ -7,6 +7,7 @@
 //! Automatic tags (per member, replacing the previous automatic tags; manual tags untouched):
 //! - `slot:HH-HH` — the two-hour slot of the tenant's local day in which the member wrote most,
 //!   once they wrote `slotMinMessages` (5) messages in the window;
+//! - `prefers:<kind>` — the content kind (`tutorial`, `offer`, …) the member read or saved most;
 //! - `local` / `non-local` — the member's city (from a `城市-姓名-行业` nickname) against the
 //!   home city of their groups: a group's home city is the city of more than half of its current
 //!   members that have one;
@@ -107,6 +108,31 @@ async fn tag(
             .push(format!("slot:{:02}-{:02}", slot * 2, slot * 2 + 2));
     }
 
+    // Content preference: the kind of content the member read or saved most.
+    let rows = tx
+        .conn()
+        .query_all_raw(stmt(
+            tx.backend(),
+            PREFERENCE_SQL,
+            vec![tx.tenant_id().into(), since.into()],
+        ))
+        .await?;
+    let mut best: HashMap<Uuid, (String, i64)> = HashMap::new();
+    for row in rows {
+        let member: Uuid = row.try_get("", "member_id")?;
+        let kind: String = row.try_get("", "kind")?;
+        let n: i64 = row.try_get("", "n")?;
+        let entry = best.entry(member).or_insert((kind.clone(), n));
+        if n > entry.1 || (n == entry.1 && kind < entry.0) {
+            *entry = (kind, n);
+        }
+    }
+    for (member, (kind, _)) in best {
+        tags.entry(member)
+            .or_default()
+            .push(format!("prefers:{}", kind.to_lowercase()));
+    }
+
     // Local or not: members' cities against their groups' home cities.
     let people = tx.select::<members::Entity>().all(tx.conn()).await?;
     let city_of: HashMap<Uuid, String> = people
@@ -183,3 +209,12 @@ async fn tag(
     update_by_id(tx, "members", "auto_tags", cast, rows, None).await?;
     Ok(())
 }
+
+/// Reads and saves per member and content kind, through the post each event names.
+const PREFERENCE_SQL: &str = "SELECT e.member_id AS member_id, c.kind AS kind, COUNT(*) AS n \
+    FROM events e \
+    JOIN scheduled_posts p ON p.tenant_id = e.tenant_id AND p.id = e.post_id \
+    JOIN contents c ON c.tenant_id = p.tenant_id AND c.id = p.content_id \
+    WHERE e.tenant_id = ? AND e.kind IN ('message_read', 'content_saved') AND e.occurred_at >= ? \
+      AND e.member_id IS NOT NULL \
+    GROUP BY e.member_id, c.kind";
