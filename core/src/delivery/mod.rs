@@ -386,20 +386,19 @@ impl Deliverer {
             .exec(tx.conn())
             .await?;
         let mut next_post = None;
-        if status == PostStatus::Sent {
-            if let Some((hours, title)) =
+        if status == PostStatus::Sent
+            && let Some((hours, title)) =
                 posts::follow_up_of(&claimed.settings, claimed.content.kind)
-            {
-                posts::create_follow_up(
-                    &tx,
-                    post.group_id,
-                    Some(post.id),
-                    None,
-                    title.to_owned(),
-                    at + chrono::Duration::hours(hours),
-                )
-                .await?;
-            }
+        {
+            posts::create_follow_up(
+                &tx,
+                post.group_id,
+                Some(post.id),
+                None,
+                title.to_owned(),
+                at + chrono::Duration::hours(hours),
+            )
+            .await?;
         }
         if matches!(status, PostStatus::Sent | PostStatus::Failed) {
             next_post = posts::continue_series(&tx, claimed.timezone, post, at).await?;
