@@ -34,7 +34,11 @@ pub struct Question {
 }
 
 pub fn questions_of(model: &questionnaires::Model) -> Vec<Question> {
-    serde_json::from_value(model.questions.clone()).unwrap_or_default()
+    questions_of_json(&model.questions)
+}
+
+pub fn questions_of_json(value: &serde_json::Value) -> Vec<Question> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
 fn reviewed(group: &groups::Model) -> bool {

@@ -1185,6 +1185,8 @@ async fn apply(
                         tenant_id: Set(tx.tenant_id()),
                         id: Set(new_id()),
                         member_id: Set(member.id),
+                        group_id: Set(Some(group.id)),
+                        campaign_id: Set(None),
                         delta: Set(points),
                         reason: Set(hit.reason.clone()),
                         source: Set("rule".into()),
@@ -1255,6 +1257,20 @@ async fn apply(
     }
 
     write_memberships(tx, memberships).await?;
+    // Check-ins, quiz answers and relay entries.
+    let messages: Vec<crate::campaigns::CampaignMessage<'_>> = applied
+        .iter()
+        .filter(|(_, e, _)| e.kind == EventKind::Message)
+        .filter_map(|(_, event, group)| {
+            Some(crate::campaigns::CampaignMessage {
+                group_id: group.id,
+                member_id: member(event, group)?.id,
+                occurred_at: event.occurred_at,
+                text: event.text.as_deref()?,
+            })
+        })
+        .collect();
+    crate::campaigns::on_messages(tx, ctx.timezone, &messages).await?;
     touch_last_active(tx, &last_active).await?;
     if !newly_blacklisted.is_empty() {
         tx.update_many::<members::Entity>()

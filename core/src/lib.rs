@@ -8,7 +8,9 @@
 
 pub mod applications;
 pub mod auth;
+pub mod campaigns;
 pub mod channels;
+pub mod churn_model;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -22,6 +24,7 @@ pub mod jobs;
 pub mod members;
 pub mod notify;
 pub mod page;
+pub mod points;
 pub mod posts;
 pub mod queue;
 pub mod risk;

@@ -166,3 +166,6 @@ text_enum!(
     /// How one delivery attempt ended.
     AttemptOutcome { Sent = "SENT", Retry = "RETRY", Failed = "FAILED", Started = "STARTED" }
 );
+text_enum!(CampaignKind { Quiz = "QUIZ", CheckinChallenge = "CHECKIN_CHALLENGE", Debate = "DEBATE", Relay = "RELAY", FlashSale = "FLASH_SALE" });
+text_enum!(CampaignStatus { Draft = "DRAFT", Running = "RUNNING", Ended = "ENDED" });
+text_enum!(ParticipantStatus { Pending = "PENDING", Accepted = "ACCEPTED", Rejected = "REJECTED" });

@@ -11,7 +11,11 @@ pub mod enums;
 
 pub mod api_keys;
 pub mod applications;
+pub mod badges;
+pub mod campaign_groups;
+pub mod campaigns;
 pub mod channels;
+pub mod checkins;
 pub mod contents;
 pub mod delivery_attempts;
 pub mod events;
@@ -19,17 +23,24 @@ pub mod follow_ups;
 pub mod group_members;
 pub mod group_rules;
 pub mod groups;
+pub mod job_runs;
 pub mod keyword_list_versions;
 pub mod keyword_lists;
+pub mod member_badges;
 pub mod members;
 pub mod memberships;
 pub mod moderation_cases;
 pub mod outbound_actions;
+pub mod participants;
 pub mod points_ledger;
 pub mod post_series;
 pub mod questionnaires;
+pub mod quiz_answers;
+pub mod quiz_questions;
 pub mod refresh_tokens;
+pub mod relay_entries;
 pub mod scheduled_posts;
+pub mod streaks;
 pub mod tenant_settings;
 pub mod tenants;
 pub mod users;
@@ -76,7 +87,15 @@ macro_rules! tenant_owned {
     };
 }
 
-tenant_scoped!(tenant_settings, memberships, group_members);
+tenant_scoped!(
+    tenant_settings,
+    memberships,
+    group_members,
+    campaign_groups,
+    streaks,
+    member_badges,
+    job_runs
+);
 tenant_owned!(
     groups,
     members,
@@ -96,6 +115,13 @@ tenant_owned!(
     scheduled_posts,
     delivery_attempts,
     follow_ups,
+    campaigns,
+    checkins,
+    participants,
+    quiz_questions,
+    quiz_answers,
+    relay_entries,
+    badges,
 );
 // API keys are a global table (looked up by hash before any tenant is known), but their rows
 // belong to a tenant, and tenant-side management goes through the scoping helpers.

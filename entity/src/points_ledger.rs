@@ -10,6 +10,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub member_id: Uuid,
+    /// The group and campaign the entry is about, if any (for leaderboards).
+    pub group_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
     pub delta: i64,
     pub reason: String,
     /// What produced the entry (`rule`, `checkin`, `milestone`, `redemption`, `manual` …).

@@ -87,6 +87,22 @@ pub fn boolean(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).boolean().not_null().to_owned()
 }
 
+pub fn date(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).date().not_null().to_owned()
+}
+
+pub fn date_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).date().null().to_owned()
+}
+
+pub fn bigint_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).big_integer().null().to_owned()
+}
+
+pub fn json_null(name: &'static str) -> ColumnDef {
+    ColumnDef::new(name).json_binary().null().to_owned()
+}
+
 pub fn int_null(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).integer().null().to_owned()
 }

@@ -7,6 +7,7 @@ pub mod helpers;
 mod m20261201_000001_foundation;
 mod m20261201_000002_community;
 mod m20261201_000003_content;
+mod m20261201_000004_campaigns;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_foundation::Migration),
             Box::new(m20261201_000002_community::Migration),
             Box::new(m20261201_000003_content::Migration),
+            Box::new(m20261201_000004_campaigns::Migration),
         ]
     }
 }

@@ -24,6 +24,16 @@ pub enum Job {
     Roi,
     /// Re-queue deliveries whose job was lost (every 15 s).
     Reconcile,
+    /// Campaign statuses at their start and end times (every 30 s).
+    Campaigns,
+}
+
+/// Why a pass runs: on its schedule, or asked for (`run-once`, which runs even if the local
+/// day's pass is done).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Schedule,
+    Manual,
 }
 
 /// What the jobs need.
@@ -34,7 +44,7 @@ pub struct JobContext {
 }
 
 impl Job {
-    pub const SCHEDULED: [Job; 7] = [
+    pub const SCHEDULED: [Job; 8] = [
         Job::Layers,
         Job::Rollups,
         Job::Alerts,
@@ -42,6 +52,7 @@ impl Job {
         Job::Churn,
         Job::Roi,
         Job::Reconcile,
+        Job::Campaigns,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +64,7 @@ impl Job {
             Job::Churn => "churn",
             Job::Roi => "roi",
             Job::Reconcile => "reconcile",
+            Job::Campaigns => "campaigns",
         }
     }
 
@@ -66,13 +78,21 @@ impl Job {
             // 03:00 in Shanghai.
             Job::Layers => Some("0 0 19 * * *"),
             Job::Reconcile => Some("*/15 * * * * *"),
+            // Each tenant's local midnight is caught within 15 minutes.
+            Job::Streaks => Some("0 */15 * * * *"),
+            Job::Campaigns => Some("*/30 * * * * *"),
             _ => None,
         }
     }
 }
 
 /// One pass of `job` for every tenant.
-pub async fn run_once(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow::Result<Report> {
+pub async fn run_once(
+    ctx: &JobContext,
+    job: Job,
+    now: DateTime<Utc>,
+    trigger: Trigger,
+) -> anyhow::Result<Report> {
     let db = &ctx.db;
     let mut report = Report::default();
     for tenant in jobs::all_tenants(db).await? {
@@ -82,6 +102,10 @@ pub async fn run_once(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow:
         let rows = match job {
             Job::Layers => jobs::layers::run(&tx, &settings.members, timezone, now).await?,
             Job::Reconcile => ctx.deliverer.reconcile(&tx, now).await?,
+            Job::Streaks => {
+                jobs::streaks::run(&tx, timezone, now, trigger == Trigger::Manual).await?
+            }
+            Job::Campaigns => qunyun_core::campaigns::advance_statuses(&tx, now).await?,
             other => anyhow::bail!("the {} job is not built yet", other.name()),
         };
         tx.commit().await?;
@@ -96,7 +120,7 @@ pub async fn run_once(ctx: &JobContext, job: Job, now: DateTime<Utc>) -> anyhow:
     Ok(report)
 }
 
-/// `run-once` from the command line.
+/// `run-once` from the command line (and tests): the job now, whatever its schedule.
 pub async fn run_once_standalone(
     config: &qunyun_core::config::Config,
     db: &Db,
@@ -116,6 +140,7 @@ pub async fn run_once_standalone(
         },
         job,
         now,
+        Trigger::Manual,
     )
     .await
 }

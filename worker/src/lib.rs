@@ -91,7 +91,7 @@ async fn sweep(job: Sweep, state: Data<WorkerState>) -> Result<(), BoxDynError> 
     let at = chrono::DateTime::from_timestamp(job.tick, 0)
         .unwrap_or_else(chrono::Utc::now)
         .max(chrono::Utc::now());
-    jobs::run_once(&state.jobs, which, at)
+    jobs::run_once(&state.jobs, which, at, jobs::Trigger::Schedule)
         .await
         .map_err(|e| -> BoxDynError { e.into() })?;
     Ok(())

@@ -70,6 +70,23 @@ impl Member {
     async fn last_active_at(&self) -> Option<DateTime> {
         self.0.last_active_at.map(Into::into)
     }
+    /// Honour badges, in the order they were awarded.
+    async fn badges(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::campaigns::MemberBadge>> {
+        super::campaigns::member_badges(ctx, self.0.id).await
+    }
+    /// The points ledger, oldest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(0, 100) as usize * child_complexity + 1")]
+    async fn points_ledger(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::campaigns::PointsEntryConnection> {
+        super::campaigns::member_ledger(ctx, self.0.id, first, after).await
+    }
 }
 
 #[derive(InputObject)]

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod applications;
+pub mod campaigns;
 pub mod content;
 pub mod context;
 pub mod error;
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     applications::ApplicationQuery,
     wecom::WecomQuery,
     content::ContentQuery,
+    campaigns::CampaignQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -52,6 +54,7 @@ pub struct MutationRoot(
     applications::ApplicationMutation,
     wecom::WecomMutation,
     content::ContentMutation,
+    campaigns::CampaignMutation,
 );
 
 #[derive(MergedSubscription, Default)]

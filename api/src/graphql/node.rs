@@ -37,6 +37,7 @@ pub enum Node {
     Content(super::content::Content),
     ScheduledPost(super::content::ScheduledPost),
     FollowUp(super::content::FollowUp),
+    Campaign(super::campaigns::Campaign),
 }
 
 #[derive(Default)]
@@ -116,6 +117,14 @@ impl NodeQuery {
                 .load_one(uuid)
                 .await?
                 .map(|p| Node::ScheduledPost(super::content::post(p)))),
+            "Campaign" => {
+                let (_, tx) = read(ctx, Permission::Read).await?;
+                Ok(tx
+                    .get::<entity::campaigns::Entity>(uuid)
+                    .await
+                    .gql()?
+                    .map(|c| Node::Campaign(super::campaigns::Campaign(c))))
+            }
             "FollowUp" => {
                 let (_, tx) = read(ctx, Permission::Read).await?;
                 Ok(tx

@@ -7,6 +7,7 @@ mod helpers;
 
 mod applications;
 mod auth;
+mod campaigns;
 mod contract;
 mod groups;
 mod http_spec;

@@ -2,6 +2,7 @@
 //! schedule, or `qunyun-worker run-once JOB`) inside a tenant-scoped transaction.
 
 pub mod layers;
+pub mod streaks;
 
 use sea_orm::{EntityTrait, QueryOrder};
 use uuid::Uuid;
