@@ -104,7 +104,8 @@ impl Application {
             let config = (*self.state.services.config).clone();
             let db = self.state.services.db.clone();
             let token = shutdown.clone();
-            tokio::spawn(async move { qunyun_worker::run(config, db, token).await })
+            let notifier = self.state.services.notifier.clone();
+            tokio::spawn(async move { qunyun_worker::run(config, db, notifier, token).await })
         });
         tokio::spawn(
             self.state

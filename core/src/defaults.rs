@@ -298,6 +298,21 @@ pub struct MonitoringDefaults {
     pub churn_rate_max: Share,
     /// Churn label: left within this many days.
     pub churn_horizon_days: i64,
+    /// Days the weekly exit rate and the churn rate are measured over (exits over the window
+    /// against everyone who was a member in it).
+    pub weekly_exit_rate_days: i64,
+    pub churn_rate_days: i64,
+    /// Days running the ad share must exceed its threshold.
+    pub ad_share_days: i64,
+    /// Weekly membership snapshots the churn model learns from.
+    pub churn_snapshots: i64,
+    /// The retention playbook targets up to this many members of the group, at this risk or
+    /// more, holding every `playbookHoldoutEvery`-th of them out as the untreated comparison.
+    pub playbook_members: i64,
+    pub playbook_min_risk: Share,
+    pub playbook_holdout_every: i64,
+    /// NOTIFY posts alerts to this WEBHOOK channel (its global id), signed like posts.
+    pub notification_channel_id: Option<String>,
 }
 
 impl Default for MonitoringDefaults {
@@ -309,6 +324,14 @@ impl Default for MonitoringDefaults {
             ad_share_max: 0.05,
             churn_rate_max: 0.15,
             churn_horizon_days: 14,
+            weekly_exit_rate_days: 7,
+            churn_rate_days: 30,
+            ad_share_days: 1,
+            churn_snapshots: 12,
+            playbook_members: 10,
+            playbook_min_risk: 0.5,
+            playbook_holdout_every: 5,
+            notification_channel_id: None,
         }
     }
 }

@@ -308,6 +308,9 @@ pub fn parse(index: usize, value: &Value, received_at: DateTime<Utc>) -> Result<
             }
         }
         EventKind::LinkClicked => {
+            if let Some(post) = str_field(object, "postId", index)? {
+                data.insert("postId".into(), json!(short_id(post, "postId", index)?));
+            }
             if let Some(code) = str_field(object, "offerCode", index)? {
                 data.insert(
                     "offerCode".into(),
@@ -629,6 +632,12 @@ pub async fn ingest(
             received_at: Set(received_at),
             text: Set(event.text.clone()),
             post_id: Set(event.post_ref()),
+            local_day: Set(Some(
+                event.occurred_at.with_timezone(&ctx.timezone).date_naive(),
+            )),
+            local_hour: Set(Some(chrono::Timelike::hour(
+                &event.occurred_at.with_timezone(&ctx.timezone),
+            ) as i32)),
             data: Set(Value::Object(data)),
             flagged: Set(flagged),
         });

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod ingest;
 pub mod jobs;
 pub mod members;
+pub mod monitoring;
 pub mod notify;
 pub mod page;
 pub mod points;

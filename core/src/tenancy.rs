@@ -366,6 +366,19 @@ pub async fn create_tenant(
     .insert(&tx)
     .await?;
     tx.commit().await?;
+    // The tenant starts with the default alert rules (the alerts pass creates them too, should
+    // this fail).
+    let seeded = async {
+        let tx = db.tenant_write(tenant.id).await?;
+        let settings = crate::defaults::for_tenant(&tx).await?;
+        crate::monitoring::alerts::ensure_default_rules(&tx, &settings, at).await?;
+        tx.commit().await?;
+        Ok::<_, DomainError>(())
+    }
+    .await;
+    if let Err(err) = seeded {
+        tracing::warn!(error = %err, tenant_id = %tenant.id, "could not create the default alert rules yet");
+    }
     Ok(tenant)
 }
 

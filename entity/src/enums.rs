@@ -169,3 +169,7 @@ text_enum!(
 text_enum!(CampaignKind { Quiz = "QUIZ", CheckinChallenge = "CHECKIN_CHALLENGE", Debate = "DEBATE", Relay = "RELAY", FlashSale = "FLASH_SALE" });
 text_enum!(CampaignStatus { Draft = "DRAFT", Running = "RUNNING", Ended = "ENDED" });
 text_enum!(ParticipantStatus { Pending = "PENDING", Accepted = "ACCEPTED", Rejected = "REJECTED" });
+text_enum!(AlertMetric { MessagesPerMember = "MESSAGES_PER_MEMBER", WeeklyExitRate = "WEEKLY_EXIT_RATE", AdShare = "AD_SHARE", ChurnRate = "CHURN_RATE" });
+text_enum!(AlertStatus { Open = "OPEN", Acknowledged = "ACKNOWLEDGED", Resolved = "RESOLVED" });
+text_enum!(Comparison { Below = "BELOW", Above = "ABOVE" });
+text_enum!(AlertAction { ScheduleTopic = "SCHEDULE_TOPIC", SendSurvey = "SEND_SURVEY", StrictFilter = "STRICT_FILTER", RetentionPlaybook = "RETENTION_PLAYBOOK", Notify = "NOTIFY", None = "NONE" });

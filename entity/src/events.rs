@@ -19,6 +19,9 @@ pub struct Model {
     pub occurred_at: DateTimeUtc,
     pub received_at: DateTimeUtc,
     pub text: Option<String>,
+    /// The tenant-local day and hour of `occurred_at` (in the tenant's zone at ingest time).
+    pub local_day: Option<Date>,
+    pub local_hour: Option<i32>,
     /// The post a read or save refers to, when `postId` names one of this tenant's posts.
     pub post_id: Option<Uuid>,
     /// Type-specific fields (inviter, removed, post id, offer code, order …).

@@ -9,6 +9,8 @@
 
 pub mod enums;
 
+pub mod alert_rules;
+pub mod alerts;
 pub mod api_keys;
 pub mod applications;
 pub mod badges;
@@ -16,10 +18,14 @@ pub mod campaign_groups;
 pub mod campaigns;
 pub mod channels;
 pub mod checkins;
+pub mod churn_models;
+pub mod churn_scores;
 pub mod contents;
 pub mod delivery_attempts;
 pub mod events;
 pub mod follow_ups;
+pub mod group_day_stats;
+pub mod group_hour_stats;
 pub mod group_members;
 pub mod group_rules;
 pub mod groups;
@@ -39,6 +45,8 @@ pub mod quiz_answers;
 pub mod quiz_questions;
 pub mod refresh_tokens;
 pub mod relay_entries;
+pub mod retention_targets;
+pub mod rollup_state;
 pub mod scheduled_posts;
 pub mod streaks;
 pub mod tenant_settings;
@@ -94,7 +102,11 @@ tenant_scoped!(
     campaign_groups,
     streaks,
     member_badges,
-    job_runs
+    job_runs,
+    group_day_stats,
+    group_hour_stats,
+    churn_scores,
+    rollup_state,
 );
 tenant_owned!(
     groups,
@@ -122,6 +134,10 @@ tenant_owned!(
     quiz_answers,
     relay_entries,
     badges,
+    alert_rules,
+    alerts,
+    churn_models,
+    retention_targets,
 );
 // API keys are a global table (looked up by hash before any tenant is known), but their rows
 // belong to a tenant, and tenant-side management goes through the scoping helpers.

@@ -8,6 +8,7 @@ mod m20261201_000001_foundation;
 mod m20261201_000002_community;
 mod m20261201_000003_content;
 mod m20261201_000004_campaigns;
+mod m20261201_000005_monitoring;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_community::Migration),
             Box::new(m20261201_000003_content::Migration),
             Box::new(m20261201_000004_campaigns::Migration),
+            Box::new(m20261201_000005_monitoring::Migration),
         ]
     }
 }

@@ -245,6 +245,7 @@ async fn latency(test: &TestDb) -> (Duration, Duration, Duration) {
     let worker = tokio::spawn(qunyun_worker::run(
         config.clone(),
         db.clone(),
+        qunyun_core::notify::Notifier::new(db.clone()),
         shutdown.clone(),
     ));
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -6,6 +6,9 @@ use clap::ValueEnum;
 use qunyun_core::db::Db;
 use qunyun_core::delivery::Deliverer;
 use qunyun_core::jobs::{self, Report};
+use qunyun_core::monitoring::{alerts, churn, rollups};
+use qunyun_core::notify::{Notice, NoticeKind, Notifier};
+use qunyun_core::queue::DeliverPost;
 use qunyun_core::{defaults, tenancy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -29,11 +32,12 @@ pub enum Job {
 }
 
 /// Why a pass runs: on its schedule, or asked for (`run-once`, which runs even if the local
-/// day's pass is done).
+/// day's pass is done), or a backfill (`run-once rollups --full`: every day recomputed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
     Schedule,
     Manual,
+    Full,
 }
 
 /// What the jobs need.
@@ -41,6 +45,8 @@ pub enum Trigger {
 pub struct JobContext {
     pub db: Db,
     pub deliverer: Deliverer,
+    /// Where raised alerts are announced (`alertRaised`).
+    pub notifier: Notifier,
 }
 
 impl Job {
@@ -81,6 +87,11 @@ impl Job {
             // Each tenant's local midnight is caught within 15 minutes.
             Job::Streaks => Some("0 */15 * * * *"),
             Job::Campaigns => Some("*/30 * * * * *"),
+            // Today's statistics stay within five minutes of the events.
+            Job::Rollups => Some("0 */5 * * * *"),
+            Job::Alerts => Some("0 7 * * * *"),
+            // 03:30 in Shanghai, after the layers.
+            Job::Churn => Some("0 30 19 * * *"),
             _ => None,
         }
     }
@@ -99,8 +110,25 @@ pub async fn run_once(
         let tx = db.tenant_write(tenant.id).await?;
         let settings = defaults::for_tenant(&tx).await?;
         let timezone = tenancy::timezone_of(&tenant);
+        let mut followup = None;
         let rows = match job {
             Job::Layers => jobs::layers::run(&tx, &settings.members, timezone, now).await?,
+            Job::Rollups => {
+                let mode = if trigger == Trigger::Full {
+                    rollups::Rollup::Full
+                } else {
+                    rollups::Rollup::Incremental
+                };
+                rollups::run(&tx, timezone, mode, now).await?
+            }
+            Job::Alerts => {
+                rollups::run(&tx, timezone, rollups::Rollup::Incremental, now).await?;
+                let evaluation = alerts::evaluate(&tx, &settings, timezone, now).await?;
+                let rows = evaluation.rows();
+                followup = Some(evaluation);
+                rows
+            }
+            Job::Churn => churn::run(&tx, &settings, timezone, now).await?.scored as u64,
             Job::Reconcile => ctx.deliverer.reconcile(&tx, now).await?,
             Job::Streaks => {
                 jobs::streaks::run(&tx, timezone, now, trigger == Trigger::Manual).await?
@@ -109,6 +137,9 @@ pub async fn run_once(
             other => anyhow::bail!("the {} job is not built yet", other.name()),
         };
         tx.commit().await?;
+        if let Some(evaluation) = followup {
+            after_alerts(ctx, tenant.id, evaluation).await?;
+        }
         report.add(tenant.id, rows);
     }
     tracing::info!(
@@ -120,12 +151,80 @@ pub async fn run_once(
     Ok(report)
 }
 
+/// After an alerts pass commits: queue the posts its actions scheduled, post its notifications
+/// (recording the answers), and announce the raised alerts.
+async fn after_alerts(
+    ctx: &JobContext,
+    tenant_id: uuid::Uuid,
+    evaluation: alerts::Evaluation,
+) -> anyhow::Result<()> {
+    for post in &evaluation.posts {
+        let job = DeliverPost {
+            tenant_id,
+            post_id: post.id,
+        };
+        if let Err(err) = ctx
+            .deliverer
+            .queue
+            .deliver_at(&job, post.next_attempt_at)
+            .await
+        {
+            tracing::warn!(error = %err, post_id = %post.id, "could not queue an alert's post; reconcile will");
+        }
+    }
+    for (alert, channel) in &evaluation.notify {
+        let tx = ctx.db.tenant_read(tenant_id).await?;
+        let group = tx
+            .get::<qunyun_entity::groups::Entity>(alert.group_id)
+            .await?;
+        tx.commit().await?;
+        let body = alerts::notification_body(alert, group.as_ref());
+        let (delivered, detail) =
+            alerts::send_notification(&ctx.deliverer.http, channel, &body, alert.id).await;
+        let tx = ctx.db.tenant_write(tenant_id).await?;
+        alerts::record_notification(&tx, alert.id, delivered, &detail).await?;
+        tx.commit().await?;
+    }
+    let notices: Vec<Notice> = evaluation
+        .raised
+        .iter()
+        .map(|a| Notice {
+            tenant_id,
+            kind: NoticeKind::AlertRaised,
+            id: a.id,
+        })
+        .collect();
+    ctx.notifier.publish(&notices).await;
+    Ok(())
+}
+
 /// `run-once` from the command line (and tests): the job now, whatever its schedule.
 pub async fn run_once_standalone(
     config: &qunyun_core::config::Config,
     db: &Db,
     job: Job,
     now: DateTime<Utc>,
+) -> anyhow::Result<Report> {
+    run_once_with(
+        config,
+        db,
+        Notifier::new(db.clone()),
+        job,
+        now,
+        Trigger::Manual,
+    )
+    .await
+}
+
+/// `run-once` with the notifier of the process (so, on SQLite, an API in this process hears
+/// the alerts) and a trigger (`Full` for a backfill).
+pub async fn run_once_with(
+    config: &qunyun_core::config::Config,
+    db: &Db,
+    notifier: Notifier,
+    job: Job,
+    now: DateTime<Utc>,
+    trigger: Trigger,
 ) -> anyhow::Result<Report> {
     let queue = qunyun_core::queue::Queue::open(config, db).await?;
     let deliverer = Deliverer::new(
@@ -137,10 +236,11 @@ pub async fn run_once_standalone(
         &JobContext {
             db: db.clone(),
             deliverer,
+            notifier,
         },
         job,
         now,
-        Trigger::Manual,
+        trigger,
     )
     .await
 }

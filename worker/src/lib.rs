@@ -22,6 +22,7 @@ use apalis_cron::{CronScheduler, Tick};
 use qunyun_core::config::Config;
 use qunyun_core::db::Db;
 use qunyun_core::delivery::{Deliverer, RetryPolicy};
+use qunyun_core::notify::Notifier;
 use qunyun_core::queue::{DELIVER, DeliverPost, Queue, SWEEP, Sweep};
 use tokio_util::sync::CancellationToken;
 
@@ -151,14 +152,21 @@ macro_rules! queue_workers {
     }};
 }
 
-/// Runs the worker until `shutdown` is cancelled.
-pub async fn run(config: Config, db: Db, shutdown: CancellationToken) -> anyhow::Result<()> {
+/// Runs the worker until `shutdown` is cancelled. `notifier` announces raised alerts (the API's
+/// own when the worker runs in its process).
+pub async fn run(
+    config: Config,
+    db: Db,
+    notifier: Notifier,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let queue = Queue::open(&config, &db).await?;
     let deliverer = Deliverer::new(db.clone(), queue.clone(), RetryPolicy::from_config(&config));
     let state = WorkerState {
         jobs: JobContext {
             db: db.clone(),
             deliverer,
+            notifier,
         },
     };
     let mut monitor = Monitor::new();

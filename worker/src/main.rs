@@ -4,7 +4,7 @@
 use clap::{Parser, Subcommand};
 use qunyun_core::config::Settings;
 use qunyun_core::db::Db;
-use qunyun_worker::jobs::Job;
+use qunyun_worker::jobs::{Job, Trigger};
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 
@@ -28,6 +28,10 @@ enum Command {
     RunOnce {
         #[arg(value_enum)]
         job: Job,
+        /// Recompute everything rather than what changed (`rollups`: every day of every
+        /// group, after filling the local day of events stored before it existed).
+        #[arg(long)]
+        full: bool,
     },
 }
 
@@ -48,12 +52,21 @@ async fn main() -> anyhow::Result<()> {
         Command::Run => {
             let shutdown = CancellationToken::new();
             tokio::spawn(qunyun_core::shutdown::on_signal(shutdown.clone()));
-            qunyun_worker::run(config, db, shutdown).await
+            let notifier = qunyun_core::notify::Notifier::new(db.clone());
+            qunyun_worker::run(config, db, notifier, shutdown).await
         }
-        Command::RunOnce { job } => {
-            let report =
-                qunyun_worker::jobs::run_once_standalone(&config, &db, job, chrono::Utc::now())
-                    .await?;
+        Command::RunOnce { job, full } => {
+            let trigger = if full { Trigger::Full } else { Trigger::Manual };
+            let notifier = qunyun_core::notify::Notifier::new(db.clone());
+            let report = qunyun_worker::jobs::run_once_with(
+                &config,
+                &db,
+                notifier,
+                job,
+                chrono::Utc::now(),
+                trigger,
+            )
+            .await?;
             println!(
                 "{}: {} tenants, {} rows",
                 job.name(),

@@ -139,6 +139,36 @@ impl Loader<Uuid> for Balances {
     }
 }
 
+/// Each member's riskiest current membership score.
+pub struct ChurnRisks(Db, Uuid);
+
+impl Loader<Uuid> for ChurnRisks {
+    type Value = qunyun_entity::churn_scores::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        use qunyun_entity::churn_scores;
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let tx = self.0.tenant_read(self.1).await.map_err(LoadError::new)?;
+        let rows = tx
+            .select::<churn_scores::Entity>()
+            .filter(churn_scores::Column::MemberId.is_in(keys.iter().copied()))
+            .all(tx.conn())
+            .await
+            .map_err(LoadError::new)?;
+        let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
+        for row in rows {
+            match out.get(&row.member_id) {
+                Some(best) if best.risk >= row.risk => {}
+                _ => {
+                    out.insert(row.member_id, row);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The rules of each group.
 pub struct RulesOf(Db, Uuid);
 
@@ -236,6 +266,7 @@ pub struct TenantLoaders {
     pub attempts: DataLoader<AttemptsOf>,
     pub layer_counts: DataLoader<LayerCounts>,
     pub balances: DataLoader<Balances>,
+    pub churn_risks: DataLoader<ChurnRisks>,
     pub rules: DataLoader<RulesOf>,
     pub members_pages: DataLoader<MembersPages>,
 }
@@ -267,6 +298,7 @@ impl TenantLoaders {
             attempts: DataLoader::new(AttemptsOf(db.clone(), tenant_id), tokio::spawn),
             layer_counts: DataLoader::new(LayerCounts(db.clone(), tenant_id), tokio::spawn),
             balances: DataLoader::new(Balances(db.clone(), tenant_id), tokio::spawn),
+            churn_risks: DataLoader::new(ChurnRisks(db.clone(), tenant_id), tokio::spawn),
             rules: DataLoader::new(RulesOf(db.clone(), tenant_id), tokio::spawn),
             members_pages: DataLoader::new(MembersPages(db.clone(), tenant_id), tokio::spawn),
         }

@@ -48,6 +48,14 @@ impl Member {
     async fn auto_tags(&self) -> Vec<String> {
         members::auto_tags(&self.0)
     }
+    /// The churn risk of the member's riskiest current membership (scored daily by the worker);
+    /// null until scored.
+    async fn churn_risk(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::monitoring::ChurnRisk>> {
+        super::monitoring::member_churn_risk(ctx, self.0.id).await
+    }
     /// The sum of the member's points ledger.
     async fn points_balance(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
         let balance = tenant_loaders(ctx)

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod ids;
 pub mod loaders;
 pub mod members;
+pub mod monitoring;
 pub mod node;
 pub mod pagination;
 pub mod risk;
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     wecom::WecomQuery,
     content::ContentQuery,
     campaigns::CampaignQuery,
+    monitoring::MonitoringQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,11 +57,12 @@ pub struct MutationRoot(
     wecom::WecomMutation,
     content::ContentMutation,
     campaigns::CampaignMutation,
+    monitoring::MonitoringMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(risk::RiskSubscription);
+pub struct SubscriptionRoot(risk::RiskSubscription, monitoring::MonitoringSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

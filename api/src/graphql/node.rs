@@ -38,6 +38,8 @@ pub enum Node {
     ScheduledPost(super::content::ScheduledPost),
     FollowUp(super::content::FollowUp),
     Campaign(super::campaigns::Campaign),
+    AlertRule(super::monitoring::AlertRule),
+    Alert(super::monitoring::Alert),
 }
 
 #[derive(Default)]
@@ -139,6 +141,20 @@ impl NodeQuery {
                 .load_one(uuid)
                 .await?
                 .map(|m| Node::Member(Member(m)))),
+            "AlertRule" | "Alert" => {
+                let (_, tx) = read(ctx, Permission::Read).await?;
+                Ok(if kind == "AlertRule" {
+                    tx.get::<entity::alert_rules::Entity>(uuid)
+                        .await
+                        .gql()?
+                        .map(|r| Node::AlertRule(super::monitoring::AlertRule(r)))
+                } else {
+                    tx.get::<entity::alerts::Entity>(uuid)
+                        .await
+                        .gql()?
+                        .map(|r| Node::Alert(super::monitoring::Alert(r)))
+                })
+            }
             "KeywordList" | "ModerationCase" | "OutboundAction" | "GroupRule" | "Application" => {
                 let (_, tx) = read(ctx, Permission::Read).await?;
                 Ok(match kind.as_str() {

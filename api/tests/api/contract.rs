@@ -12,16 +12,6 @@ use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinitio
 
 /// `Type` or `Type.field`.
 const NOT_YET_BUILT: &[&str] = &[
-    // monitoring (issue 6)
-    "Subscription.alertRaised",
-    "Alert",
-    "AlertConnection",
-    "AlertEdge",
-    "AlertMetric",
-    "AlertStatus",
-    "GroupDayStats",
-    "Query.alerts",
-    "Query.groupStats",
     // commerce (issue 7)
     "CreateOfferInput",
     "CreateOfferPayload",

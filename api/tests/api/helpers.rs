@@ -15,6 +15,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDb,
     pub settings: Settings,
+    /// The app's notifier, so jobs run by the test announce to its subscribers (SQLite).
+    pub notifier: qunyun_core::notify::Notifier,
     shutdown: CancellationToken,
 }
 
@@ -108,9 +110,11 @@ async fn spawn(configure: impl FnOnce(&mut Settings), run_worker: bool) -> TestA
     .await
     .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let notifier = app.state().services.notifier.clone();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     TestApp {
+        notifier,
         address,
         client: reqwest::Client::new(),
         db,
@@ -381,10 +385,28 @@ impl TestApp {
         job: qunyun_worker::jobs::Job,
         at: chrono::DateTime<chrono::Utc>,
     ) -> qunyun_core::jobs::Report {
-        let config = self.settings.clone().into_config().expect("test config");
-        qunyun_worker::jobs::run_once_standalone(&config, &self.db.db, job, at)
+        self.run_job_with(job, at, qunyun_worker::jobs::Trigger::Manual)
             .await
-            .expect("job pass")
+    }
+
+    /// One pass with a trigger (`Full` for a backfill).
+    pub async fn run_job_with(
+        &self,
+        job: qunyun_worker::jobs::Job,
+        at: chrono::DateTime<chrono::Utc>,
+        trigger: qunyun_worker::jobs::Trigger,
+    ) -> qunyun_core::jobs::Report {
+        let config = self.settings.clone().into_config().expect("test config");
+        qunyun_worker::jobs::run_once_with(
+            &config,
+            &self.db.db,
+            self.notifier.clone(),
+            job,
+            at,
+            trigger,
+        )
+        .await
+        .expect("job pass")
     }
 
     pub async fn replica(&self) -> Replica {

@@ -15,6 +15,7 @@ mod ingest;
 mod isolation;
 mod jobs;
 mod limits;
+mod monitoring;
 mod posts;
 mod risk;
 mod subscriptions;
