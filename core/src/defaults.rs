@@ -363,6 +363,8 @@ pub struct CommerceDefaults {
     pub attribution_window_days: i64,
     /// Trust first: about three months of nurture before hard selling.
     pub nurture_days: i64,
+    /// The currency of a report on a scope that has no amounts yet.
+    pub currency: String,
 }
 
 impl Default for CommerceDefaults {
@@ -370,6 +372,7 @@ impl Default for CommerceDefaults {
         CommerceDefaults {
             attribution_window_days: 7,
             nurture_days: 90,
+            currency: "CNY".into(),
         }
     }
 }

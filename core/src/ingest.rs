@@ -26,6 +26,7 @@ use qunyun_entity::{
     events, group_members, groups, members, moderation_cases, outbound_actions, points_ledger,
 };
 
+use crate::commerce;
 use crate::defaults::TenantDefaults;
 use crate::ids::{global, new_id, now};
 use crate::risk::MatcherCache;
@@ -508,6 +509,34 @@ pub async fn ingest(
     }
     fresh.sort_by_key(|(e, _)| (e.occurred_at, e.index));
 
+    // A refund of a known order must be in the order's currency.
+    let refund_refs: Vec<&str> = fresh
+        .iter()
+        .filter(|(e, _)| e.kind == EventKind::OrderRefunded)
+        .filter_map(|(e, _)| e.data.get("orderId").and_then(Value::as_str))
+        .collect();
+    if !refund_refs.is_empty() {
+        let currencies = commerce::order_currencies(tx, &refund_refs).await?;
+        fresh.retain(|(e, _)| {
+            if e.kind != EventKind::OrderRefunded {
+                return true;
+            }
+            let order = e.data.get("orderId").and_then(Value::as_str);
+            let currency = e.data.get("currency").and_then(Value::as_str);
+            match order.and_then(|o| currencies.get(o)) {
+                Some(known) if Some(known.as_str()) != currency => {
+                    rejected.push(Rejection::new(
+                        e.index,
+                        "CURRENCY_MISMATCH",
+                        format!("the order was paid in {known}; a refund is in the same currency"),
+                    ));
+                    false
+                }
+                _ => true,
+            }
+        });
+    }
+
     // Members: one identity per (platform, platformUserId), created on first sight.
     let member_of = upsert_members(tx, &fresh).await?;
 
@@ -667,6 +696,38 @@ pub async fn ingest(
         .map(|(id, (event, group))| (*id, event, group))
         .collect();
     apply(ctx, tx, &applied, &member_of, &mut hits_of, &mut outcome).await?;
+
+    // Clicks with an offer code, orders and refunds.
+    let commerce_events: Vec<commerce::CommerceEvent<'_>> = applied
+        .iter()
+        .filter(|(_, e, _)| {
+            matches!(
+                e.kind,
+                EventKind::LinkClicked | EventKind::OrderPaid | EventKind::OrderRefunded
+            )
+        })
+        .map(|(id, event, group)| commerce::CommerceEvent {
+            event_id: *id,
+            kind: event.kind,
+            group_id: group.id,
+            member_id: event
+                .member
+                .as_ref()
+                .and_then(|m| member_of.get(&(group.platform, m.platform_user_id.clone())))
+                .map(|m| m.id),
+            platform_user_id: event.member.as_ref().map(|m| m.platform_user_id.as_str()),
+            occurred_at: event.occurred_at,
+            data: &event.data,
+        })
+        .collect();
+    commerce::record_events(
+        tx,
+        ctx.timezone,
+        ctx.settings.commerce.attribution_window_days,
+        &commerce_events,
+        received_at,
+    )
+    .await?;
     rejected.sort_by_key(|r| r.index);
     outcome.rejected = rejected;
     Ok(outcome)

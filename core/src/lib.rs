@@ -11,6 +11,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod channels;
 pub mod churn_model;
+pub mod commerce;
 pub mod config;
 pub mod content;
 pub mod db;

@@ -172,4 +172,9 @@ text_enum!(ParticipantStatus { Pending = "PENDING", Accepted = "ACCEPTED", Rejec
 text_enum!(AlertMetric { MessagesPerMember = "MESSAGES_PER_MEMBER", WeeklyExitRate = "WEEKLY_EXIT_RATE", AdShare = "AD_SHARE", ChurnRate = "CHURN_RATE" });
 text_enum!(AlertStatus { Open = "OPEN", Acknowledged = "ACKNOWLEDGED", Resolved = "RESOLVED" });
 text_enum!(Comparison { Below = "BELOW", Above = "ABOVE" });
+text_enum!(OfferKind { Distribution = "DISTRIBUTION", PaidKnowledge = "PAID_KNOWLEDGE", ValueAdded = "VALUE_ADDED", Ad = "AD", FlashSale = "FLASH_SALE" });
+text_enum!(OfferStatus { Active = "ACTIVE", Ended = "ENDED" });
+text_enum!(RoiScope { Offer = "OFFER", Campaign = "CAMPAIGN", Group = "GROUP", Tenant = "TENANT" });
+text_enum!(Attribution { Code = "CODE", LastClick = "LAST_CLICK", None = "NONE" });
+text_enum!(ClickSource { Link = "LINK", Event = "EVENT" });
 text_enum!(AlertAction { ScheduleTopic = "SCHEDULE_TOPIC", SendSurvey = "SEND_SURVEY", StrictFilter = "STRICT_FILTER", RetentionPlaybook = "RETENTION_PLAYBOOK", Notify = "NOTIFY", None = "NONE" });

@@ -2,7 +2,7 @@
 //! [`enums`]. Hand-written behaviour lives in `qunyun-core`, never here.
 //!
 //! Tables come in two sorts (see the README's architecture section):
-//! - **global**: `users`, `tenants`, `memberships`, `refresh_tokens`, `api_keys`;
+//! - **global**: `users`, `tenants`, `memberships`, `refresh_tokens`, `api_keys`, `offer_codes`;
 //! - **tenant-owned**: every other table. Its primary key starts with `tenant_id`, every
 //!   foreign key to another tenant-owned table includes `tenant_id`, and its entity implements
 //!   [`TenantScoped`] so that `qunyun_core::scope` can filter every query by tenant.
@@ -21,6 +21,7 @@ pub mod checkins;
 pub mod churn_models;
 pub mod churn_scores;
 pub mod contents;
+pub mod cost_entries;
 pub mod delivery_attempts;
 pub mod events;
 pub mod follow_ups;
@@ -36,6 +37,11 @@ pub mod member_badges;
 pub mod members;
 pub mod memberships;
 pub mod moderation_cases;
+pub mod offer_clicks;
+pub mod offer_codes;
+pub mod offers;
+pub mod order_refunds;
+pub mod orders;
 pub mod outbound_actions;
 pub mod participants;
 pub mod points_ledger;
@@ -46,6 +52,8 @@ pub mod quiz_questions;
 pub mod refresh_tokens;
 pub mod relay_entries;
 pub mod retention_targets;
+pub mod roi_daily;
+pub mod roi_state;
 pub mod rollup_state;
 pub mod scheduled_posts;
 pub mod streaks;
@@ -107,6 +115,10 @@ tenant_scoped!(
     group_hour_stats,
     churn_scores,
     rollup_state,
+    order_refunds,
+    roi_daily,
+    roi_state,
+    offer_codes,
 );
 tenant_owned!(
     groups,
@@ -138,6 +150,10 @@ tenant_owned!(
     alerts,
     churn_models,
     retention_targets,
+    offers,
+    offer_clicks,
+    orders,
+    cost_entries,
 );
 // API keys are a global table (looked up by hash before any tenant is known), but their rows
 // belong to a tenant, and tenant-side management goes through the scoping helpers.

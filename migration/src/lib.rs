@@ -9,6 +9,7 @@ mod m20261201_000002_community;
 mod m20261201_000003_content;
 mod m20261201_000004_campaigns;
 mod m20261201_000005_monitoring;
+mod m20261201_000006_commerce;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_content::Migration),
             Box::new(m20261201_000004_campaigns::Migration),
             Box::new(m20261201_000005_monitoring::Migration),
+            Box::new(m20261201_000006_commerce::Migration),
         ]
     }
 }

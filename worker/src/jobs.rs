@@ -92,7 +92,8 @@ impl Job {
             Job::Alerts => Some("0 7 * * * *"),
             // 03:30 in Shanghai, after the layers.
             Job::Churn => Some("0 30 19 * * *"),
-            _ => None,
+            // Hourly, at a quarter past (after the alerts).
+            Job::Roi => Some("0 15 * * * *"),
         }
     }
 }
@@ -134,7 +135,16 @@ pub async fn run_once(
                 jobs::streaks::run(&tx, timezone, now, trigger == Trigger::Manual).await?
             }
             Job::Campaigns => qunyun_core::campaigns::advance_statuses(&tx, now).await?,
-            other => anyhow::bail!("the {} job is not built yet", other.name()),
+            Job::Roi => {
+                let mode = if trigger == Trigger::Full {
+                    rollups::Rollup::Full
+                } else {
+                    rollups::Rollup::Incremental
+                };
+                qunyun_core::commerce::roi::run(&tx, timezone, mode, now)
+                    .await?
+                    .rows
+            }
         };
         tx.commit().await?;
         if let Some(evaluation) = followup {

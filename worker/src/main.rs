@@ -29,7 +29,8 @@ enum Command {
         #[arg(value_enum)]
         job: Job,
         /// Recompute everything rather than what changed (`rollups`: every day of every
-        /// group, after filling the local day of events stored before it existed).
+        /// group, after filling the local day of events stored before it existed; `roi`: every
+        /// day of every offer, campaign, group and the tenant).
         #[arg(long)]
         full: bool,
     },

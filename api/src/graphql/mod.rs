@@ -5,6 +5,7 @@ pub mod account;
 pub mod api_keys;
 pub mod applications;
 pub mod campaigns;
+pub mod commerce;
 pub mod content;
 pub mod context;
 pub mod error;
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     content::ContentQuery,
     campaigns::CampaignQuery,
     monitoring::MonitoringQuery,
+    commerce::CommerceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -58,6 +60,7 @@ pub struct MutationRoot(
     content::ContentMutation,
     campaigns::CampaignMutation,
     monitoring::MonitoringMutation,
+    commerce::CommerceMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -493,21 +493,25 @@ impl MonitoringQuery {
         })
     }
 
-    /// The conversion funnel (reached → read → clicked → ordered) of a post or a campaign:
-    /// give exactly one.
+    /// The conversion funnel (reached → read → clicked → ordered) of a post, a campaign or an
+    /// offer: give exactly one.
     async fn funnel(
         &self,
         ctx: &Context<'_>,
         post_id: Option<ID>,
         campaign_id: Option<ID>,
+        offer_id: Option<ID>,
     ) -> async_graphql::Result<Funnel> {
-        let of = match (post_id, campaign_id) {
-            (Some(post), None) => stats::FunnelOf::Post(ids::arg(&post, "ScheduledPost")?),
-            (None, Some(campaign)) => stats::FunnelOf::Campaign(ids::arg(&campaign, "Campaign")?),
+        let of = match (post_id, campaign_id, offer_id) {
+            (Some(post), None, None) => stats::FunnelOf::Post(ids::arg(&post, "ScheduledPost")?),
+            (None, Some(campaign), None) => {
+                stats::FunnelOf::Campaign(ids::arg(&campaign, "Campaign")?)
+            }
+            (None, None, Some(offer)) => stats::FunnelOf::Offer(ids::arg(&offer, "Offer")?),
             _ => {
                 return Err(error(
                     Code::BadUserInput,
-                    "give exactly one of postId and campaignId",
+                    "give exactly one of postId, campaignId and offerId",
                 ));
             }
         };

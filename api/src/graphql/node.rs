@@ -40,6 +40,7 @@ pub enum Node {
     Campaign(super::campaigns::Campaign),
     AlertRule(super::monitoring::AlertRule),
     Alert(super::monitoring::Alert),
+    Offer(super::commerce::Offer),
 }
 
 #[derive(Default)]
@@ -141,6 +142,14 @@ impl NodeQuery {
                 .load_one(uuid)
                 .await?
                 .map(|m| Node::Member(Member(m)))),
+            "Offer" => {
+                let (_, tx) = read(ctx, Permission::Read).await?;
+                Ok(tx
+                    .get::<entity::offers::Entity>(uuid)
+                    .await
+                    .gql()?
+                    .map(|o| Node::Offer(super::commerce::Offer(o))))
+            }
             "AlertRule" | "Alert" => {
                 let (_, tx) = read(ctx, Permission::Read).await?;
                 Ok(if kind == "AlertRule" {

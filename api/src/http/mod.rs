@@ -7,6 +7,7 @@ pub mod events;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod offers;
 pub mod wecom;
 
 use std::time::Duration;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             "/connectors/wecom/{connector_id}/callback",
             get(wecom::verify).post(wecom::deliver),
         )
+        .route("/r/{code}", get(offers::redirect))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))

@@ -11,17 +11,7 @@ use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
 
 /// `Type` or `Type.field`.
-const NOT_YET_BUILT: &[&str] = &[
-    // commerce (issue 7)
-    "CreateOfferInput",
-    "CreateOfferPayload",
-    "Offer",
-    "OfferKind",
-    "RoiReport",
-    "RoiScope",
-    "Mutation.createOffer",
-    "Query.roi",
-];
+const NOT_YET_BUILT: &[&str] = &[];
 
 fn schema_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql")

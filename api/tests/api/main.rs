@@ -8,6 +8,7 @@ mod helpers;
 mod applications;
 mod auth;
 mod campaigns;
+mod commerce;
 mod contract;
 mod groups;
 mod http_spec;

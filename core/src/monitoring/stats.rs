@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use qunyun_entity::{
     EventKind, PostStatus, campaign_groups, campaigns, events, group_day_stats, group_members,
-    groups, scheduled_posts,
+    groups, offer_clicks, offers, orders, scheduled_posts,
 };
 
 use crate::scope::TenantTx;
@@ -379,6 +379,7 @@ pub fn invite_tree(rows: &[(Uuid, Option<Uuid>, DateTime<Utc>)]) -> Propagation 
 pub enum FunnelOf {
     Post(Uuid),
     Campaign(Uuid),
+    Offer(Uuid),
 }
 
 /// Distinct members at each step.
@@ -396,7 +397,11 @@ pub struct Funnel {
 ///   members whose `message_read` / `link_clicked` events name it (`postId`); its orderers are
 ///   clickers with an `order_paid` within the attribution window after their click;
 /// - a campaign reaches the members of its groups during its run; readers, clickers and orderers
-///   are the members with such events in those groups during the run.
+///   are the members with such events in those groups during the run;
+/// - an offer reaches the members of its group (else its campaign's groups, else every group)
+///   since it was created; its readers are those who read a post there since; its clickers the
+///   members known on its tracked link's clicks; its orderers the members of orders attributed
+///   to it.
 pub async fn funnel(tx: &TenantTx, of: FunnelOf, attribution_days: i64) -> DomainResult<Funnel> {
     match of {
         FunnelOf::Post(id) => {
@@ -508,6 +513,73 @@ pub async fn funnel(tx: &TenantTx, of: FunnelOf, attribution_days: i64) -> Domai
                 }
             }
             Ok(funnel)
+        }
+        FunnelOf::Offer(id) => {
+            let offer = tx.fetch::<offers::Entity>(id, "offer").await?;
+            let group_ids: Vec<Uuid> = match (offer.group_id, offer.campaign_id) {
+                (Some(g), _) => vec![g],
+                (None, Some(c)) => {
+                    tx.select::<campaign_groups::Entity>()
+                        .select_only()
+                        .column(campaign_groups::Column::GroupId)
+                        .filter(campaign_groups::Column::CampaignId.eq(c))
+                        .into_tuple()
+                        .all(tx.conn())
+                        .await?
+                }
+                (None, None) => Vec::new(),
+            };
+            let since = offer.created_at;
+            let mut reached = tx
+                .select::<group_members::Entity>()
+                .select_only()
+                .column(group_members::Column::MemberId)
+                .distinct()
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(group_members::Column::LeftAt.is_null())
+                        .add(group_members::Column::LeftAt.gt(since)),
+                );
+            let mut readers = tx
+                .select::<events::Entity>()
+                .select_only()
+                .column(events::Column::MemberId)
+                .distinct()
+                .filter(events::Column::Kind.eq(EventKind::MessageRead))
+                .filter(events::Column::OccurredAt.gte(since))
+                .filter(events::Column::MemberId.is_not_null());
+            if !group_ids.is_empty() {
+                reached = reached.filter(group_members::Column::GroupId.is_in(group_ids.clone()));
+                readers = readers.filter(events::Column::GroupId.is_in(group_ids));
+            }
+            let reached: Vec<Uuid> = reached.into_tuple().all(tx.conn()).await?;
+            let readers: Vec<Option<Uuid>> = readers.into_tuple().all(tx.conn()).await?;
+            let clickers: Vec<Option<Uuid>> = tx
+                .select::<offer_clicks::Entity>()
+                .select_only()
+                .column(offer_clicks::Column::MemberId)
+                .distinct()
+                .filter(offer_clicks::Column::OfferId.eq(id))
+                .filter(offer_clicks::Column::MemberId.is_not_null())
+                .into_tuple()
+                .all(tx.conn())
+                .await?;
+            let buyers: Vec<Option<Uuid>> = tx
+                .select::<orders::Entity>()
+                .select_only()
+                .column(orders::Column::MemberId)
+                .distinct()
+                .filter(orders::Column::OfferId.eq(id))
+                .filter(orders::Column::MemberId.is_not_null())
+                .into_tuple()
+                .all(tx.conn())
+                .await?;
+            Ok(Funnel {
+                reached: reached.len() as i64,
+                read: readers.len() as i64,
+                clicked: clickers.len() as i64,
+                ordered: buyers.len() as i64,
+            })
         }
     }
 }
