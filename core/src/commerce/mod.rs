@@ -32,11 +32,13 @@ use crate::scope::TenantTx;
 use crate::validate::{Name, Problems};
 use crate::{DomainError, DomainResult, FieldError, UserErrorCode};
 
-/// Characters of an offer code: 16 of 62 symbols, about 95 random bits.
+/// Characters of an offer code (no 0/O, 1/l/I): 16 of 57 symbols, about 93 random bits.
 const CODE_ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 pub const CODE_LEN: usize = 16;
 /// Target URLs longer than this are refused.
 pub const MAX_URL_LEN: usize = 2048;
+/// Clicks inserted per statement during ingestion.
+const CLICKS_PER_STATEMENT: usize = 500;
 /// A platform user id in a tracked link longer than this is dropped.
 const MAX_PLATFORM_USER_ID: usize = 128;
 
@@ -152,7 +154,7 @@ pub async fn create_offer(
         )));
     };
     let id = new_id();
-    // A collision of 95 random bits is not expected; the primary key makes it an error, and
+    // A collision of 93 random bits is not expected; the primary key makes it an error, and
     // one retry covers the astronomically unlikely case.
     let mut code = new_code();
     if offer_codes::Entity::find_by_id(code.clone())
@@ -410,27 +412,38 @@ pub async fn record_events(
             .map(|o| (o.code.clone(), o))
             .collect()
     };
+    // Clicks first, in multi-row inserts, so an order later in the batch sees them.
+    let clicks: Vec<offer_clicks::ActiveModel> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::LinkClicked)
+        .filter_map(|e| {
+            let offer = e.str("offerCode").and_then(|c| offers_by_code.get(c))?;
+            Some(offer_clicks::ActiveModel {
+                tenant_id: Set(tx.tenant_id()),
+                id: Set(new_id()),
+                offer_id: Set(offer.id),
+                campaign_id: Set(offer.campaign_id),
+                group_id: Set(Some(offer.group_id.unwrap_or(e.group_id))),
+                member_id: Set(e.member_id),
+                platform_user_id: Set(e.platform_user_id.map(str::to_owned)),
+                source: Set(ClickSource::Event),
+                clicked_at: Set(e.occurred_at),
+                local_day: Set(e.occurred_at.with_timezone(&tz).date_naive()),
+                received_at: Set(received_at),
+            })
+        })
+        .collect();
+    recorded.clicks = clicks.len();
+    let mut clicks = clicks.into_iter().peekable();
+    while clicks.peek().is_some() {
+        let part: Vec<_> = clicks.by_ref().take(CLICKS_PER_STATEMENT).collect();
+        tx.insert_many(part)
+            .exec_without_returning(tx.conn())
+            .await?;
+    }
     for event in events {
         let offer = event.str("offerCode").and_then(|c| offers_by_code.get(c));
         match event.kind {
-            EventKind::LinkClicked => {
-                let Some(offer) = offer else { continue };
-                tx.insert(offer_clicks::ActiveModel {
-                    tenant_id: Set(tx.tenant_id()),
-                    id: Set(new_id()),
-                    offer_id: Set(offer.id),
-                    campaign_id: Set(offer.campaign_id),
-                    group_id: Set(Some(offer.group_id.unwrap_or(event.group_id))),
-                    member_id: Set(event.member_id),
-                    platform_user_id: Set(event.platform_user_id.map(str::to_owned)),
-                    source: Set(ClickSource::Event),
-                    clicked_at: Set(event.occurred_at),
-                    local_day: Set(event.occurred_at.with_timezone(&tz).date_naive()),
-                    received_at: Set(received_at),
-                })
-                .await?;
-                recorded.clicks += 1;
-            }
             EventKind::OrderPaid => {
                 let Some(order_ref) = event.str("orderId") else {
                     continue;
