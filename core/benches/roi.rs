@@ -152,13 +152,17 @@ async fn main() {
             from = from.to_rfc3339(),
         )
     };
-    let insert_orders = |n: i64, first: i64, from: chrono::DateTime<Utc>, secs: i64, received: &str| {
+    let insert_orders = |n: i64,
+                         first: i64,
+                         from: chrono::DateTime<Utc>,
+                         secs: i64,
+                         received: &str| {
         format!(
             "INSERT INTO orders (tenant_id, id, order_ref, offer_id, campaign_id, group_id, member_id, amount_minor, currency, paid_at, local_day, attribution, event_id, received_at)
              SELECT '{t}', gen_random_uuid(), 'o' || s.g,
                     CASE WHEN s.g % 5 = 0 THEN NULL ELSE o.id END,
                     CASE WHEN s.g % 5 = 0 THEN NULL ELSE o.campaign_id END,
-                    o.group_id, NULL, 1000 + (s.g * 7919) % 100000, 'CNY', s.ts,
+                    o.group_id, NULL, 1000 + (s.g::bigint * 7919) % 100000, 'CNY', s.ts,
                     (s.ts AT TIME ZONE 'Asia/Shanghai')::date,
                     CASE WHEN s.g % 5 = 0 THEN 'NONE' ELSE 'CODE' END, gen_random_uuid(), {received}
              FROM (SELECT g, TIMESTAMPTZ '{from}' + ((g - {first})::float8 * {secs} / {n}) * interval '1 second' AS ts, g % 200 AS k

@@ -79,6 +79,11 @@ pub async fn run(tx: &TenantTx, tz: Tz, mode: Rollup, at: DateTime<Utc>) -> Doma
         }
     }
     pass.cost_rows = write_costs(tx, tz).await?;
+    // A full pass rewrites the table: fresh statistics, or the planner (trusting the empty
+    // table it last sampled) scans every scope's rows of the range for a report.
+    if mode == Rollup::Full && tx.backend() == sea_orm::DbBackend::Postgres {
+        tx.conn().execute_unprepared("ANALYZE roi_daily").await?;
+    }
     let watermark = newest.max(watermark).unwrap_or(at);
     tx.insert_many(vec![roi_state::ActiveModel {
         tenant_id: Set(tx.tenant_id()),

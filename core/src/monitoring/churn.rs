@@ -302,7 +302,9 @@ async fn features_at(
         let streak = checkin_days
             .get(&m.member_id)
             .map(|d| {
-                let upto: Vec<NaiveDate> = d.iter().copied().filter(|d| *d <= today).collect();
+                // Days before `at`'s local day only: a snapshot must not see check-ins made
+                // later on its own day, and live scoring uses the same definition.
+                let upto: Vec<NaiveDate> = d.iter().copied().filter(|d| *d < today).collect();
                 crate::campaigns::streaks::from_days(&upto, today).current
             })
             .unwrap_or(0);

@@ -80,6 +80,12 @@ pub async fn run(tx: &TenantTx, tz: Tz, mode: Rollup, at: DateTime<Utc>) -> Doma
             recompute(tx, Some(&touched)).await?
         }
     };
+    // A full pass rewrites the tables: fresh statistics for the dashboards' plans.
+    if mode == Rollup::Full && tx.backend() == sea_orm::DbBackend::Postgres {
+        tx.conn()
+            .execute_unprepared("ANALYZE group_day_stats, group_hour_stats")
+            .await?;
+    }
     let watermark = newest.max(watermark).unwrap_or(at);
     tx.insert_many(vec![rollup_state::ActiveModel {
         tenant_id: Set(tx.tenant_id()),
