@@ -30,9 +30,11 @@ use qunyun_entity::{
     roi_daily, roi_state,
 };
 
+use crate::campaigns::check_currency;
 use crate::monitoring::rollups::{GRACE, Rollup};
 use crate::scope::TenantTx;
 use crate::sql::{marks, stmt};
+use crate::validate::Problems;
 use crate::{DomainError, DomainResult, FieldError, UserErrorCode};
 
 /// Days recomputed per statement.
@@ -457,14 +459,14 @@ pub async fn report(
             format!("a report covers at most {MAX_REPORT_DAYS} days"),
         ));
     }
-    let currency = match currency.map(|c| c.trim().to_ascii_uppercase()) {
-        Some(c) if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) => {
-            return Err(invalid(
-                "currency",
-                "currency is a three-letter ISO 4217 code, e.g. CNY",
-            ));
+    let currency = match currency {
+        Some(raw) => {
+            let mut problems = Problems::new();
+            let code = check_currency(&mut problems, "currency", raw);
+            problems.finish()?;
+            Some(code)
         }
-        other => other,
+        None => None,
     };
     let (scope_id, own_currency) = resolve_scope(tx, scope, id).await?;
     let rows = Sums::find_by_statement(stmt(
