@@ -348,16 +348,14 @@ pub fn parse(index: usize, value: &Value, received_at: DateTime<Utc>) -> Result<
                 )
             })?;
             data.insert("amountMinor".into(), json!(amount));
-            let currency = required(object, "currency", index)?
-                .trim()
-                .to_ascii_uppercase();
-            if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-                return Err(Rejection::new(
-                    index,
-                    "INVALID_CURRENCY",
-                    "`currency` is a three-letter ISO 4217 code",
-                ));
-            }
+            let currency = crate::validate::currency_code(required(object, "currency", index)?)
+                .ok_or_else(|| {
+                    Rejection::new(
+                        index,
+                        "INVALID_CURRENCY",
+                        "`currency` is a three-letter ISO 4217 code",
+                    )
+                })?;
             data.insert("currency".into(), json!(currency));
         }
     }

@@ -7,6 +7,36 @@ use crate::error::{FieldError, UserErrorCode};
 
 type Parsed<T> = Result<T, FieldError>;
 
+/// A currency code as stored: trimmed, upper case, three ASCII letters (ISO 4217 shape).
+pub fn currency_code(raw: &str) -> Option<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(code)
+}
+
+/// [`currency_code`], or a problem on `field`; answers the normalised text either way.
+pub fn check_currency(problems: &mut Problems, field: &str, currency: &str) -> String {
+    currency_code(currency).unwrap_or_else(|| {
+        problems.push(FieldError::input(
+            field,
+            UserErrorCode::Invalid,
+            "currency is a three-letter ISO 4217 code, e.g. CNY",
+        ));
+        currency.trim().to_ascii_uppercase()
+    })
+}
+
+/// A non-negative amount of minor units, or a problem on `field`.
+pub fn check_amount(problems: &mut Problems, field: &str, amount: i64) -> i64 {
+    if amount < 0 {
+        problems.push(FieldError::input(
+            field,
+            UserErrorCode::Invalid,
+            format!("{field} is a non-negative amount in minor units"),
+        ));
+    }
+    amount
+}
+
 /// A trimmed, lower-cased e-mail address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);

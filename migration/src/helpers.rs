@@ -13,14 +13,33 @@ pub fn tenant_table(name: &'static str) -> TableCreateStatement {
         .col(ColumnDef::new("tenant_id").uuid().not_null())
         .col(ColumnDef::new("id").uuid().not_null())
         .primary_key(Index::create().col("tenant_id").col("id"))
-        .foreign_key(
-            ForeignKey::create()
-                .from_tbl(name)
-                .from_col("tenant_id")
-                .to_tbl("tenants")
-                .to_col("id")
-                .on_delete(ForeignKeyAction::Cascade),
-        )
+        .foreign_key(&mut tenant_ref(name))
+        .to_owned()
+}
+
+/// `CREATE TABLE name (tenant_id uuid NOT NULL, …, PRIMARY KEY (key…))` for tenant tables keyed
+/// by something other than `id` (aggregates, per-tenant state). Add the columns of the key
+/// (other than `tenant_id`) with `.col(...)`.
+pub fn keyed_table(name: &'static str, key: &[&'static str]) -> TableCreateStatement {
+    let mut pk = Index::create();
+    for col in key {
+        pk.col(*col);
+    }
+    Table::create()
+        .table(name)
+        .col(uuid_col("tenant_id"))
+        .primary_key(&mut pk)
+        .to_owned()
+}
+
+/// `(tenant_id) -> tenants(id) ON DELETE CASCADE`.
+pub fn tenant_ref(table: &'static str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from_tbl(table)
+        .from_col("tenant_id")
+        .to_tbl("tenants")
+        .to_col("id")
+        .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
 }
 

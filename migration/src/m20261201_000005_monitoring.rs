@@ -9,17 +9,7 @@ use crate::helpers::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn keyed(name: &'static str, key: &[&'static str]) -> TableCreateStatement {
-    let mut pk = Index::create();
-    for col in key {
-        pk.col(*col);
-    }
-    Table::create()
-        .table(name)
-        .col(uuid_col("tenant_id"))
-        .primary_key(&mut pk)
-        .to_owned()
-}
+use crate::helpers::keyed_table as keyed;
 
 fn counter(name: &'static str) -> ColumnDef {
     bigint(name)
@@ -80,15 +70,7 @@ impl MigrationTrait for Migration {
                 keyed("rollup_state", &["tenant_id"])
                     .col(ts("watermark"))
                     .col(ts("updated_at"))
-                    .foreign_key(
-                        &mut ForeignKey::create()
-                            .from_tbl("rollup_state")
-                            .from_col("tenant_id")
-                            .to_tbl("tenants")
-                            .to_col("id")
-                            .on_delete(Cascade)
-                            .to_owned(),
-                    )
+                    .foreign_key(&mut tenant_ref("rollup_state"))
                     .to_owned(),
                 vec![],
             ),

@@ -8,24 +8,10 @@ use crate::helpers::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// A keyed tenant table that also refers to its tenant.
 fn keyed(name: &'static str, key: &[&'static str]) -> TableCreateStatement {
-    let mut pk = Index::create();
-    for col in key {
-        pk.col(*col);
-    }
-    Table::create()
-        .table(name)
-        .col(uuid_col("tenant_id"))
-        .primary_key(&mut pk)
-        .foreign_key(
-            &mut ForeignKey::create()
-                .from_tbl(name)
-                .from_col("tenant_id")
-                .to_tbl("tenants")
-                .to_col("id")
-                .on_delete(ForeignKeyAction::Cascade)
-                .to_owned(),
-        )
+    keyed_table(name, key)
+        .foreign_key(&mut tenant_ref(name))
         .to_owned()
 }
 
@@ -43,14 +29,7 @@ impl MigrationTrait for Migration {
                     .col(uuid_col("tenant_id"))
                     .col(uuid_col("offer_id"))
                     .col(ts("created_at"))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from_tbl("offer_codes")
-                            .from_col("tenant_id")
-                            .to_tbl("tenants")
-                            .to_col("id")
-                            .on_delete(Cascade),
-                    )
+                    .foreign_key(&mut tenant_ref("offer_codes"))
                     .to_owned(),
             )
             .await?;

@@ -40,6 +40,17 @@ pub enum Trigger {
     Full,
 }
 
+impl Trigger {
+    /// How much an aggregating job (rollups, ROI) recomputes.
+    fn rollup(self) -> rollups::Rollup {
+        if self == Trigger::Full {
+            rollups::Rollup::Full
+        } else {
+            rollups::Rollup::Incremental
+        }
+    }
+}
+
 /// What the jobs need.
 #[derive(Clone)]
 pub struct JobContext {
@@ -114,14 +125,7 @@ pub async fn run_once(
         let mut followup = None;
         let rows = match job {
             Job::Layers => jobs::layers::run(&tx, &settings.members, timezone, now).await?,
-            Job::Rollups => {
-                let mode = if trigger == Trigger::Full {
-                    rollups::Rollup::Full
-                } else {
-                    rollups::Rollup::Incremental
-                };
-                rollups::run(&tx, timezone, mode, now).await?
-            }
+            Job::Rollups => rollups::run(&tx, timezone, trigger.rollup(), now).await?,
             Job::Alerts => {
                 rollups::run(&tx, timezone, rollups::Rollup::Incremental, now).await?;
                 let evaluation = alerts::evaluate(&tx, &settings, timezone, now).await?;
@@ -136,12 +140,7 @@ pub async fn run_once(
             }
             Job::Campaigns => qunyun_core::campaigns::advance_statuses(&tx, now).await?,
             Job::Roi => {
-                let mode = if trigger == Trigger::Full {
-                    rollups::Rollup::Full
-                } else {
-                    rollups::Rollup::Incremental
-                };
-                qunyun_core::commerce::roi::run(&tx, timezone, mode, now)
+                qunyun_core::commerce::roi::run(&tx, timezone, trigger.rollup(), now)
                     .await?
                     .rows
             }

@@ -363,12 +363,8 @@ impl CommerceQuery {
         )
         .await
         .gql()?;
-        let group = tx
-            .fetch::<qunyun_entity::groups::Entity>(group_id, "group")
-            .await
-            .gql()?;
         Ok(NurtureGuard {
-            group: Group(group),
+            group: Group(guard.group),
             created_on: Date(guard.created_on),
             age_days: i32::try_from(guard.age_days).unwrap_or(i32::MAX),
             nurture_days: i32::try_from(guard.nurture_days).unwrap_or(i32::MAX),

@@ -163,7 +163,7 @@ async fn offers_validate_their_input_and_get_unguessable_codes() {
         &app,
         &c.owner,
         json!({"title": "t", "kind": "AD", "priceMinor": "1", "currency": "CNY",
-               "targetUrl": "https://x.example.com", "groupId": to_global_id("Group", uuid::Uuid::now_v7())}),
+               "targetUrl": "https://x.example.com", "groupId": qunyun_core::ids::global::encode("Group", uuid::Uuid::now_v7())}),
     )
     .await;
     assert_eq!(user_error_codes(&ghost), ["NOT_FOUND"], "{ghost:#}");
@@ -246,11 +246,6 @@ async fn offers_validate_their_input_and_get_unguessable_codes() {
         )
         .await;
     assert_eq!(first_code(&answer), "FORBIDDEN", "{answer:#}");
-}
-
-fn to_global_id(kind: &str, id: uuid::Uuid) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ use crate::page::{Page, PageRequest, keyset};
 use crate::points::{self, Entry};
 use crate::risk::text::normalize;
 use crate::scope::TenantTx;
-use crate::validate::{Name, Problems};
+use crate::validate::{Name, Problems, check_amount, check_currency};
 use crate::{DomainError, DomainResult, FieldError, UserErrorCode};
 
 pub const DEFAULT_CHECKIN_KEYWORD: &str = "打卡";
@@ -47,19 +47,6 @@ pub struct NewCampaign {
 
 pub fn milestones_of(campaign: &campaigns::Model) -> Vec<i32> {
     serde_json::from_value(campaign.milestones.clone()).unwrap_or_default()
-}
-
-/// A three-letter upper-case currency code.
-pub fn check_currency(problems: &mut Problems, field: &str, currency: &str) -> String {
-    let code = currency.trim().to_ascii_uppercase();
-    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-        problems.push(FieldError::input(
-            field,
-            UserErrorCode::Invalid,
-            "currency is a three-letter ISO 4217 code, e.g. CNY",
-        ));
-    }
-    code
 }
 
 pub async fn create(
@@ -140,14 +127,7 @@ pub async fn create(
             "the keyword is 1 to 50 characters with a letter or digit",
         ));
     }
-    let cost = input.cost_minor.unwrap_or(0);
-    if cost < 0 {
-        problems.push(FieldError::input(
-            "costMinor",
-            UserErrorCode::Invalid,
-            "costMinor is a non-negative amount in minor units",
-        ));
-    }
+    let cost = check_amount(&mut problems, "costMinor", input.cost_minor.unwrap_or(0));
     let currency = check_currency(
         &mut problems,
         "currency",

@@ -24,12 +24,11 @@ use qunyun_entity::{
     groups, members, offer_clicks, offer_codes, offers, order_refunds, orders,
 };
 
-use crate::campaigns::check_currency;
 use crate::db::Db;
 use crate::ids::new_id;
 use crate::page::{Page, PageRequest, keyset};
 use crate::scope::TenantTx;
-use crate::validate::{Name, Problems};
+use crate::validate::{Name, Problems, check_amount, check_currency};
 use crate::{DomainError, DomainResult, FieldError, UserErrorCode};
 
 /// Characters of an offer code (no 0/O, 1/l/I): 16 of 57 symbols, about 93 random bits.
@@ -82,17 +81,6 @@ pub fn check_target_url(problems: &mut Problems, field: &str, raw: &str) -> Opti
         return bad(problems, "the target URL must not carry credentials");
     }
     Some(url.to_string())
-}
-
-fn check_amount(problems: &mut Problems, field: &str, amount: i64) -> i64 {
-    if amount < 0 {
-        problems.push(FieldError::input(
-            field,
-            UserErrorCode::Invalid,
-            format!("{field} is a non-negative amount in minor units"),
-        ));
-    }
-    amount
 }
 
 pub struct NewOffer {
@@ -332,21 +320,35 @@ pub async fn record_click(
         Some(p) => member_by_platform_id(tx, p, group.as_ref()).await?,
         None => None,
     };
-    tx.insert(offer_clicks::ActiveModel {
+    let mut click = click_row(tx, tz, &offer, ClickSource::Link, at, at);
+    click.member_id = Set(member_id);
+    click.platform_user_id = Set(platform_user_id.map(str::to_owned));
+    tx.insert(click).await?;
+    Ok(offer)
+}
+
+/// A click on `offer` at `clicked_at`, in the offer's campaign and group, member unknown.
+fn click_row(
+    tx: &TenantTx,
+    tz: Tz,
+    offer: &offers::Model,
+    source: ClickSource,
+    clicked_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+) -> offer_clicks::ActiveModel {
+    offer_clicks::ActiveModel {
         tenant_id: Set(tx.tenant_id()),
         id: Set(new_id()),
         offer_id: Set(offer.id),
         campaign_id: Set(offer.campaign_id),
         group_id: Set(offer.group_id),
-        member_id: Set(member_id),
-        platform_user_id: Set(platform_user_id.map(str::to_owned)),
-        source: Set(ClickSource::Link),
-        clicked_at: Set(at),
-        local_day: Set(at.with_timezone(&tz).date_naive()),
-        received_at: Set(at),
-    })
-    .await?;
-    Ok(offer)
+        member_id: Set(None),
+        platform_user_id: Set(None),
+        source: Set(source),
+        clicked_at: Set(clicked_at),
+        local_day: Set(clicked_at.with_timezone(&tz).date_naive()),
+        received_at: Set(received_at),
+    }
 }
 
 /// A stored event that means commerce: a click with an offer code, an order, a refund.
@@ -418,19 +420,19 @@ pub async fn record_events(
         .filter(|e| e.kind == EventKind::LinkClicked)
         .filter_map(|e| {
             let offer = e.str("offerCode").and_then(|c| offers_by_code.get(c))?;
-            Some(offer_clicks::ActiveModel {
-                tenant_id: Set(tx.tenant_id()),
-                id: Set(new_id()),
-                offer_id: Set(offer.id),
-                campaign_id: Set(offer.campaign_id),
-                group_id: Set(Some(offer.group_id.unwrap_or(e.group_id))),
-                member_id: Set(e.member_id),
-                platform_user_id: Set(e.platform_user_id.map(str::to_owned)),
-                source: Set(ClickSource::Event),
-                clicked_at: Set(e.occurred_at),
-                local_day: Set(e.occurred_at.with_timezone(&tz).date_naive()),
-                received_at: Set(received_at),
-            })
+            let mut click = click_row(
+                tx,
+                tz,
+                offer,
+                ClickSource::Event,
+                e.occurred_at,
+                received_at,
+            );
+            // The event names the group it happened in when the offer has none.
+            click.group_id = Set(Some(offer.group_id.unwrap_or(e.group_id)));
+            click.member_id = Set(e.member_id);
+            click.platform_user_id = Set(e.platform_user_id.map(str::to_owned));
+            Some(click)
         })
         .collect();
     recorded.clicks = clicks.len();

@@ -30,11 +30,10 @@ use qunyun_entity::{
     roi_daily, roi_state,
 };
 
-use crate::campaigns::check_currency;
 use crate::monitoring::rollups::{GRACE, Rollup};
 use crate::scope::TenantTx;
 use crate::sql::{marks, stmt};
-use crate::validate::Problems;
+use crate::validate::{Problems, check_currency};
 use crate::{DomainError, DomainResult, FieldError, UserErrorCode};
 
 /// Days recomputed per statement.
@@ -438,18 +437,7 @@ async fn resolve_scope(
     }
 }
 
-/// `roi(scope, id, from, to, currency)`: the sums of the aggregated days. Without `currency`,
-/// the one currency the scope has amounts in (an error listing them when it has several; the
-/// offer's or campaign's own, or `default_currency`, when it has none).
-pub async fn report(
-    tx: &TenantTx,
-    scope: RoiScope,
-    id: Option<Uuid>,
-    from: NaiveDate,
-    to: NaiveDate,
-    currency: Option<&str>,
-    default_currency: &str,
-) -> DomainResult<Report> {
+fn check_range(from: NaiveDate, to: NaiveDate) -> DomainResult<()> {
     if from > to {
         return Err(invalid("from", "`from` is after `to`"));
     }
@@ -459,17 +447,28 @@ pub async fn report(
             format!("a report covers at most {MAX_REPORT_DAYS} days"),
         ));
     }
-    let currency = match currency {
-        Some(raw) => {
-            let mut problems = Problems::new();
-            let code = check_currency(&mut problems, "currency", raw);
-            problems.finish()?;
-            Some(code)
-        }
-        None => None,
+    Ok(())
+}
+
+fn normalise_currency(currency: Option<&str>) -> DomainResult<Option<String>> {
+    let Some(raw) = currency else {
+        return Ok(None);
     };
-    let (scope_id, own_currency) = resolve_scope(tx, scope, id).await?;
-    let rows = Sums::find_by_statement(stmt(
+    let mut problems = Problems::new();
+    let code = check_currency(&mut problems, "currency", raw);
+    problems.finish()?;
+    Ok(Some(code))
+}
+
+/// The sums per currency of one scope's days `from..=to`.
+async fn sums(
+    tx: &TenantTx,
+    scope: RoiScope,
+    scope_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> DomainResult<Vec<Sums>> {
+    Ok(Sums::find_by_statement(stmt(
         tx.backend(),
         "SELECT currency, CAST(SUM(revenue_minor) AS bigint) AS revenue, \
            CAST(SUM(refunded_minor) AS bigint) AS refunded, CAST(SUM(cost_minor) AS bigint) AS cost, \
@@ -486,52 +485,102 @@ pub async fn report(
         ],
     ))
     .all(tx.conn())
-    .await?;
-    let chosen = match currency {
-        Some(c) => c,
-        None => match rows.as_slice() {
-            [] => own_currency.unwrap_or_else(|| default_currency.to_owned()),
-            [one] => one.currency.clone(),
-            many => {
-                return Err(invalid(
-                    "currency",
-                    format!(
-                        "this scope has amounts in {}: pass `currency` (amounts are never converted)",
-                        many.iter()
-                            .map(|r| r.currency.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            }
-        },
-    };
-    let as_of = tx
+    .await?)
+}
+
+/// The report's currency: the one asked for; else the one the rows have (an error naming them
+/// when they have several); else `fallback`.
+fn choose_currency(
+    rows: &[Sums],
+    asked: Option<String>,
+    fallback: impl FnOnce() -> String,
+) -> DomainResult<String> {
+    if let Some(c) = asked {
+        return Ok(c);
+    }
+    match rows {
+        [] => Ok(fallback()),
+        [one] => Ok(one.currency.clone()),
+        many => Err(invalid(
+            "currency",
+            format!(
+                "this scope has amounts in {}: pass `currency` (amounts are never converted)",
+                many.iter()
+                    .map(|r| r.currency.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// When the aggregation last ran for the tenant.
+async fn as_of(tx: &TenantTx) -> DomainResult<Option<DateTime<Utc>>> {
+    Ok(tx
         .select::<roi_state::Entity>()
         .one(tx.conn())
         .await?
-        .map(|s| s.updated_at);
-    let row = rows.into_iter().find(|r| r.currency == chosen);
-    Ok(Report {
+        .map(|s| s.updated_at))
+}
+
+struct Span {
+    scope: RoiScope,
+    scope_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+fn build(span: Span, currency: String, rows: Vec<Sums>, as_of: Option<DateTime<Utc>>) -> Report {
+    let row = rows.into_iter().find(|r| r.currency == currency);
+    let get = |f: fn(&Sums) -> i64| row.as_ref().map_or(0, f);
+    Report {
+        scope: span.scope,
+        scope_id: span.scope_id,
+        from: span.from,
+        to: span.to,
+        revenue_minor: get(|r| r.revenue),
+        refunded_minor: get(|r| r.refunded),
+        cost_minor: get(|r| r.cost),
+        orders: get(|r| r.orders),
+        refunds: get(|r| r.refunds),
+        clicks: get(|r| r.clicks),
+        currency,
+        as_of,
+    }
+}
+
+/// `roi(scope, id, from, to, currency)`: the sums of the aggregated days. Without `currency`,
+/// the one currency the scope has amounts in (an error listing them when it has several; the
+/// offer's or campaign's own, or `default_currency`, when it has none).
+pub async fn report(
+    tx: &TenantTx,
+    scope: RoiScope,
+    id: Option<Uuid>,
+    from: NaiveDate,
+    to: NaiveDate,
+    currency: Option<&str>,
+    default_currency: &str,
+) -> DomainResult<Report> {
+    check_range(from, to)?;
+    let currency = normalise_currency(currency)?;
+    let (scope_id, own_currency) = resolve_scope(tx, scope, id).await?;
+    let rows = sums(tx, scope, scope_id, from, to).await?;
+    let chosen = choose_currency(&rows, currency, || {
+        own_currency.unwrap_or_else(|| default_currency.to_owned())
+    })?;
+    let span = Span {
         scope,
         scope_id,
         from,
         to,
-        currency: chosen,
-        revenue_minor: row.as_ref().map_or(0, |r| r.revenue),
-        refunded_minor: row.as_ref().map_or(0, |r| r.refunded),
-        cost_minor: row.as_ref().map_or(0, |r| r.cost),
-        orders: row.as_ref().map_or(0, |r| r.orders),
-        refunds: row.as_ref().map_or(0, |r| r.refunds),
-        clicks: row.as_ref().map_or(0, |r| r.clicks),
-        as_of,
-    })
+    };
+    Ok(build(span, chosen, rows, as_of(tx).await?))
 }
 
 /// A group's age and its ROI before and after its nurture period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NurtureGuard {
-    pub group_id: Uuid,
+    pub group: groups::Model,
     pub created_on: NaiveDate,
     pub age_days: i64,
     pub nurture_days: i64,
@@ -553,6 +602,7 @@ pub async fn nurture_guard(
     default_currency: &str,
     at: DateTime<Utc>,
 ) -> DomainResult<NurtureGuard> {
+    let currency = normalise_currency(currency)?;
     let group = tx.fetch::<groups::Entity>(group_id, "group").await?;
     let created_on = group.created_at.with_timezone(&tz).date_naive();
     let today = at.with_timezone(&tz).date_naive().max(created_on);
@@ -560,50 +610,35 @@ pub async fn nurture_guard(
     let nurtured_on = created_on + Duration::days(nurture_days);
     let nurtured = today >= nurtured_on;
     // One currency for both halves: the one the whole life of the group has.
-    let whole = report(
-        tx,
-        RoiScope::Group,
-        Some(group.id),
-        created_on,
-        today,
-        currency,
-        default_currency,
-    )
-    .await?;
-    let cur = Some(whole.currency.as_str());
+    let whole = sums(tx, RoiScope::Group, group.id, created_on, today).await?;
+    let chosen = choose_currency(&whole, currency, || default_currency.to_owned())?;
+    let as_of = as_of(tx).await?;
+    let half = |from: NaiveDate, to: NaiveDate| {
+        let chosen = chosen.clone();
+        async move {
+            let rows = sums(tx, RoiScope::Group, group_id, from, to).await?;
+            let span = Span {
+                scope: RoiScope::Group,
+                scope_id: group_id,
+                from,
+                to,
+            };
+            DomainResult::Ok(build(span, chosen, rows, as_of))
+        }
+    };
     let before_end = if nurtured {
         nurtured_on - Duration::days(1)
     } else {
         today
     };
-    let before = report(
-        tx,
-        RoiScope::Group,
-        Some(group.id),
-        created_on,
-        before_end.max(created_on),
-        cur,
-        default_currency,
-    )
-    .await?;
+    let before = half(created_on, before_end.max(created_on)).await?;
     let after = if nurtured {
-        Some(
-            report(
-                tx,
-                RoiScope::Group,
-                Some(group.id),
-                nurtured_on,
-                today,
-                cur,
-                default_currency,
-            )
-            .await?,
-        )
+        Some(half(nurtured_on, today).await?)
     } else {
         None
     };
     Ok(NurtureGuard {
-        group_id: group.id,
+        group,
         created_on,
         age_days: (today - created_on).num_days(),
         nurture_days,
